@@ -1,0 +1,27 @@
+package io.flux2.localstack;
+
+import java.nio.file.Path;
+
+/**
+ * What a local platform needs to start.
+ *
+ * @param ports       where everything listens
+ * @param dataDir     PostgreSQL's cluster and the S3 objects live here, so jobs survive a restart
+ * @param modelDir    the model package every tier is served by
+ * @param apiKey      the bootstrap API key a user sends as {@code x-key}
+ * @param workerCount inference worker threads
+ */
+public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir, String apiKey, int workerCount) {
+
+    public static final String LOCAL_API_KEY = "flx_localdev_try-the-local-platform";
+    public static final String MODEL_NAME = "tiny";
+
+    public static PlatformSettings local() {
+        return new PlatformSettings(PlatformPorts.fixed(), Path.of(".local"),
+                Path.of("model-tools", "packages", MODEL_NAME), LOCAL_API_KEY, 1);
+    }
+
+    public String gatewayUrl() {
+        return "http://127.0.0.1:" + ports.gateway();
+    }
+}

@@ -1,0 +1,90 @@
+package io.flux2.localstack;
+
+import io.flux2.infra.LocalPostgres;
+import io.flux2.infra.LocalS3;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * The properties that wire the five services of a local platform to each other and to the local
+ * PostgreSQL and S3 server. Everything else comes from each service's own configuration file.
+ */
+final class ServiceSettings {
+
+    private final PlatformSettings platform;
+    private final LocalPostgres postgres;
+    private final LocalS3 s3;
+    private final String internalToken = randomToken();
+
+    ServiceSettings(PlatformSettings platform, LocalPostgres postgres, LocalS3 s3) {
+        this.platform = platform;
+        this.postgres = postgres;
+        this.s3 = s3;
+    }
+
+    Map<String, Object> safety() {
+        return withDatabase(base(platform.ports().safety()));
+    }
+
+    Map<String, Object> assets() {
+        Map<String, Object> p = withDatabase(base(platform.ports().assets()));
+        p.put("flux.assets.s3.endpoint", s3.endpoint());
+        p.put("flux.assets.s3.access-key", s3.accessKey());
+        p.put("flux.assets.s3.secret-key", s3.secretKey());
+        return p;
+    }
+
+    Map<String, Object> jobs() {
+        Map<String, Object> p = withDatabase(base(platform.ports().jobs()));
+        client(p, "safety-service", platform.ports().safety());
+        client(p, "asset-service", platform.ports().assets());
+        return p;
+    }
+
+    Map<String, Object> gateway() {
+        Map<String, Object> p = withDatabase(base(platform.ports().gateway()));
+        p.put("flux.gateway.bootstrap-key", platform.apiKey());
+        client(p, "job-service", platform.ports().jobs());
+        client(p, "asset-service", platform.ports().assets());
+        return p;
+    }
+
+    Map<String, Object> inference() {
+        Map<String, Object> p = base(platform.ports().inference());
+        p.put("flux.inference.packages." + PlatformSettings.MODEL_NAME, platform.modelDir().toAbsolutePath().toString());
+        p.put("flux.inference.worker.threads", platform.workerCount());
+        client(p, "job-service", platform.ports().jobs());
+        client(p, "asset-service", platform.ports().assets());
+        return p;
+    }
+
+    private Map<String, Object> base(int port) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("server.port", port);
+        p.put("server.address", "127.0.0.1");
+        p.put("flux.internal.token", internalToken);
+        return p;
+    }
+
+    private Map<String, Object> withDatabase(Map<String, Object> p) {
+        p.put("spring.r2dbc.url", postgres.r2dbcUrl());
+        p.put("spring.r2dbc.username", LocalPostgres.USER);
+        p.put("spring.r2dbc.password", "");
+        p.put("spring.flyway.url", postgres.jdbcUrl());
+        p.put("spring.flyway.user", LocalPostgres.USER);
+        p.put("spring.flyway.password", "");
+        return p;
+    }
+
+    private static void client(Map<String, Object> p, String service, int port) {
+        p.put("flux.clients.services." + service + ".base-url", "http://127.0.0.1:" + port);
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}
