@@ -3,14 +3,16 @@ package io.flux2.common.service.internal;
 import io.flux2.common.service.FluxService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
-import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ClassPathResource;
 
@@ -29,14 +31,18 @@ public class ServiceConfigPostProcessor implements EnvironmentPostProcessor, Ord
         if (service == null) {
             return;
         }
-        var sources = environment.getPropertySources();
-        if (!environment.containsProperty("spring.config.name")) {
-            sources.addLast(new MapPropertySource("flux2-service-name",
-                    Map.of("spring.config.name", service.value(), "spring.application.name", service.value())));
-        }
+        // Boot keeps "defaultProperties" below every configuration file, so these lose to any of them.
+        Map<String, Object> defaults = new LinkedHashMap<>();
         for (PropertySource<?> shared : loadSharedDefaults()) {
-            sources.addLast(shared);
+            if (shared instanceof EnumerablePropertySource<?> enumerable) {
+                for (String name : enumerable.getPropertyNames()) {
+                    defaults.put(name, enumerable.getProperty(name));
+                }
+            }
         }
+        defaults.put("spring.config.name", service.value());
+        defaults.put("spring.application.name", service.value());
+        DefaultPropertiesPropertySource.addOrMerge(defaults, environment.getPropertySources());
     }
 
     private static FluxService findService(SpringApplication application) {

@@ -1,0 +1,105 @@
+package io.flux2.common.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flux2.common.problem.ApiProblem;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * What every service gets from common, checked on a throw-away service: its own configuration file,
+ * problem responses for every error, the internal-token guard, the actuator probes.
+ */
+@SpringBootTest(classes = ServiceSkeletonTest.SampleService.class,
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ServiceSkeletonTest {
+
+    @FluxService("sample-service")
+    @SpringBootApplication
+    static class SampleService {
+
+        @RestController
+        static class SampleEndpoints {
+
+            @GetMapping("/internal/ping")
+            String ping() {
+                return "pong";
+            }
+
+            @GetMapping("/public/size")
+            String size(@RequestParam int width) {
+                if (width % 16 != 0) {
+                    throw ApiProblem.outOfRange("width", 16, "width must be a multiple of 16");
+                }
+                return "fine";
+            }
+        }
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Value("${sample.greeting}")
+    String greeting;
+
+    @Value("${spring.application.name}")
+    String applicationName;
+
+    private WebTestClient client() {
+        return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build();
+    }
+
+    @Test
+    void readsItsOwnConfigurationFileNamedAfterTheService() {
+        assertThat(greeting).isEqualTo("from sample-service.yaml");
+        assertThat(applicationName).isEqualTo("sample-service");
+    }
+
+    @Test
+    void internalEndpointsNeedTheToken() {
+        client().get().uri("/internal/ping").exchange()
+                .expectStatus().isUnauthorized()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        client().get().uri("/internal/ping").header("X-Internal-Token", "sample-token").exchange()
+                .expectStatus().isOk().expectBody(String.class).isEqualTo("pong");
+        client().get().uri("/internal/ping").header("X-Internal-Token", "wrong").exchange()
+                .expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void aBrokenRuleIsAProblemNamingTheFieldAndTheLimit() {
+        client().get().uri("/public/size?width=70").exchange()
+                .expectStatus().isEqualTo(422)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.status").isEqualTo(422)
+                .jsonPath("$.field").isEqualTo("width")
+                .jsonPath("$.limit").isEqualTo(16)
+                .jsonPath("$.detail").isEqualTo("width must be a multiple of 16");
+    }
+
+    @Test
+    void springsOwnErrorsAreProblemsToo() {
+        client().get().uri("/public/nothing-here").exchange()
+                .expectStatus().isNotFound()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        client().get().uri("/public/size?width=abc").exchange()
+                .expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
+    void probesAndMetricsAreExposed() {
+        client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        client().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+        client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+    }
+}
