@@ -1,0 +1,26 @@
+package io.flux2.gateway.tiers;
+
+import io.flux2.gateway.tiers.TierProperties.Price;
+import io.flux2.gateway.tiers.TierProperties.Setting;
+
+/** One configured tier, with its name, as requests are checked against it. */
+public record Tier(
+        String name,
+        String route,
+        String model,
+        int priority,
+        Setting steps,
+        Setting guidance,
+        double maxMegapixels,
+        int minSide,
+        int maxSide,
+        int maxPromptLength,
+        Price price,
+        Integer defaultWidth,
+        Integer defaultHeight) {
+
+    static Tier of(String name, TierProperties.Definition d) {
+        return new Tier(name, d.route(), d.model(), d.priority(), d.steps(), d.guidance(), d.maxMegapixels(),
+                d.minSide(), d.maxSide(), d.maxPromptLength(), d.price(), d.defaultWidth(), d.defaultHeight());
+    }
+}
