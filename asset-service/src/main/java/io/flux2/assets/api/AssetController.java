@@ -1,0 +1,115 @@
+package io.flux2.assets.api;
+
+import io.flux2.assets.Asset;
+import io.flux2.assets.AssetKind;
+import io.flux2.assets.AssetProperties;
+import io.flux2.assets.Assets;
+import io.flux2.assets.ImageType;
+import io.flux2.assets.PresignedUrl;
+import io.flux2.common.problem.ApiProblem;
+import java.net.URI;
+import java.time.Duration;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * {@code /internal/assets}, as {@code docs/internal-api.md} describes it. Reads and deletes take an optional
+ * {@code tenantId}; when given, another tenant's asset is not found, so the gateway need not check it.
+ */
+@RestController
+@RequestMapping("/internal/assets")
+public class AssetController {
+
+    private static final int CHUNK = 64 * 1024;
+
+    private final Assets assets;
+    private final AssetProperties properties;
+
+    public AssetController(Assets assets, AssetProperties properties) {
+        this.assets = assets;
+        this.properties = properties;
+    }
+
+    @PostMapping
+    public Mono<ResponseEntity<Asset>> upload(@RequestParam(required = false) String tenantId,
+            @RequestParam(required = false) String kind, @RequestParam(required = false) String jobId,
+            ServerHttpRequest request) {
+        String tenant = UploadParameters.tenantId(tenantId);
+        AssetKind assetKind = UploadParameters.kind(kind);
+        String job = UploadParameters.jobId(jobId);
+        ImageType type = UploadParameters.imageType(request.getHeaders().getContentType());
+        return BoundedBody.read(request, properties.maxBytes())
+                .flatMap(bytes -> {
+                    if (!type.matches(bytes)) {
+                        return Mono.error(ApiProblem.invalidField("body",
+                                "The bytes are not a " + type.contentType() + " image"));
+                    }
+                    return assets.store(tenant, assetKind, job, type, bytes);
+                })
+                .map(asset -> ResponseEntity.created(URI.create("/internal/assets/" + asset.id())).body(asset));
+    }
+
+    @GetMapping("/{id}")
+    public Mono<Asset> get(@PathVariable String id, @RequestParam(required = false) String tenantId) {
+        return assets.find(UploadParameters.assetId(id), tenantId);
+    }
+
+    @GetMapping("/{id}/content")
+    public Mono<ResponseEntity<Flux<DataBuffer>>> content(@PathVariable String id,
+            @RequestParam(required = false) String tenantId, ServerHttpResponse response) {
+        return assets.content(UploadParameters.assetId(id), tenantId).map(content -> {
+            Asset asset = content.asset();
+            // The MinIO stream is blocking, so it is read off the event loop; it is closed when the body ends.
+            Flux<DataBuffer> body = DataBufferUtils
+                    .readInputStream(content::bytes, response.bufferFactory(), CHUNK)
+                    .subscribeOn(Schedulers.boundedElastic());
+            return ResponseEntity.ok()
+                    .contentType(MediaType.parseMediaType(asset.contentType()))
+                    .contentLength(asset.size())
+                    .eTag(asset.sha256())
+                    // An asset's bytes never change: the id names them for good.
+                    .cacheControl(CacheControl.maxAge(Duration.ofDays(365)).cachePrivate().immutable())
+                    .body(body);
+        });
+    }
+
+    @GetMapping("/{id}/url")
+    public Mono<PresignedUrl> url(@PathVariable String id, @RequestParam(required = false) Long ttlSeconds,
+            @RequestParam(required = false) String tenantId) {
+        return assets.presign(UploadParameters.assetId(id), tenantId, ttl(ttlSeconds));
+    }
+
+    @DeleteMapping("/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    public Mono<Void> delete(@PathVariable String id, @RequestParam(required = false) String tenantId) {
+        return assets.delete(UploadParameters.assetId(id), tenantId);
+    }
+
+    private Duration ttl(Long ttlSeconds) {
+        if (ttlSeconds == null) {
+            return properties.urlTtl();
+        }
+        long max = properties.maxUrlTtl().toSeconds();
+        if (ttlSeconds < 1 || ttlSeconds > max) {
+            throw ApiProblem.outOfRange("ttlSeconds", max, "ttlSeconds must be between 1 and " + max);
+        }
+        return Duration.ofSeconds(ttlSeconds);
+    }
+}

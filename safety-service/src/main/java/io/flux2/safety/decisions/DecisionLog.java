@@ -1,0 +1,48 @@
+package io.flux2.safety.decisions;
+
+import io.flux2.safety.SafetyProperties;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Records every decision before it is answered, so no caller acts on a decision that left no trace. Only
+ * the input's hash is kept: the log must not become a store of the very prompts and images it refused.
+ */
+@Component
+public class DecisionLog {
+
+    private final DatabaseClient db;
+    private final JsonMapper json;
+    private final String policyVersion;
+
+    public DecisionLog(DatabaseClient db, JsonMapper json, SafetyProperties properties) {
+        this.db = db;
+        this.json = json;
+        this.policyVersion = properties.policyVersion();
+    }
+
+    public Mono<Decision> record(String subject, CheckKind kind, String inputSha256, int tolerance, Verdict verdict) {
+        UUID id = UUID.randomUUID();
+        return db.sql("""
+                        insert into safety.decisions
+                            (id, subject, kind, input_sha256, flagged, reasons, policy_version, tolerance, created_at)
+                        values (:id, :subject, :kind, :sha, :flagged, cast(:reasons as jsonb), :policy, :tolerance, :at)
+                        """)
+                .bind("id", id)
+                .bind("subject", subject)
+                .bind("kind", kind.column())
+                .bind("sha", inputSha256)
+                .bind("flagged", verdict.flagged())
+                .bind("reasons", json.writeValueAsString(verdict.reasons()))
+                .bind("policy", policyVersion)
+                .bind("tolerance", tolerance)
+                .bind("at", Instant.now().atOffset(ZoneOffset.UTC))
+                .then()
+                .thenReturn(new Decision(id, verdict.flagged(), verdict.reasons(), policyVersion));
+    }
+}

@@ -1,0 +1,29 @@
+package io.flux2.safety.image;
+
+import io.flux2.safety.SafetyProperties;
+import io.flux2.safety.decisions.Verdict;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Component;
+
+/** Refuses images already known to be forbidden, at every tolerance: an exact sha256 match from configuration. */
+@Component
+public class BlockedHashCheck implements ImageCheck {
+
+    static final String REASON = "known-blocked-image";
+
+    private final Set<String> blocked;
+
+    public BlockedHashCheck(SafetyProperties properties) {
+        this.blocked = properties.image().blockedSha256().stream()
+                .map(hash -> hash.strip().toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    @Override
+    public Verdict check(CheckedImage image, int tolerance) {
+        return blocked.contains(image.sha256()) ? Verdict.flag(List.of(REASON)) : Verdict.pass();
+    }
+}

@@ -1,0 +1,16 @@
+package io.flux2.safety.image;
+
+import io.flux2.safety.decisions.Verdict;
+
+/**
+ * One way of judging an image. Every bean of this type runs on every image and any flag wins, so a
+ * classifier can be added beside the hash blocklist without touching the endpoint.
+ */
+public interface ImageCheck {
+
+    Verdict check(CheckedImage image, int tolerance);
+
+    /** The image under check, with what every check would otherwise compute again. */
+    record CheckedImage(byte[] bytes, ImageFormat format, String sha256) {
+    }
+}
