@@ -1,0 +1,18 @@
+package io.flux2.jobs;
+
+import jakarta.validation.constraints.NotBlank;
+
+/**
+ * What to generate, as the gateway validated it against the tier. job-service reads only the prompt and
+ * the safety tolerance; the rest travels to the inference pod untouched.
+ */
+public record GenerationRequest(
+        @NotBlank String prompt,
+        Integer width,
+        Integer height,
+        Long seed,
+        Integer steps,
+        Double guidance,
+        String outputFormat,
+        Integer safetyTolerance) {
+}

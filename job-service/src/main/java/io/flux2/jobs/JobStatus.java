@@ -1,0 +1,13 @@
+package io.flux2.jobs;
+
+/** Where a job stands. The first four are "in progress" (BFL's {@code Pending}); the rest are final. */
+public enum JobStatus {
+    AWAITING_SAFETY,
+    QUEUED,
+    RUNNING,
+    CHECKING_OUTPUT,
+    READY,
+    REQUEST_MODERATED,
+    CONTENT_MODERATED,
+    ERROR
+}

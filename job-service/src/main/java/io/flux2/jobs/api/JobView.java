@@ -1,0 +1,32 @@
+package io.flux2.jobs.api;
+
+import io.flux2.jobs.GenerationRequest;
+import io.flux2.jobs.Job;
+import io.flux2.jobs.JobResult;
+import io.flux2.jobs.JobStatus;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/** A job as the internal API shows it; leases, schedules and retry bookkeeping stay inside. */
+public record JobView(
+        UUID id,
+        String tenantId,
+        String tier,
+        String model,
+        JobStatus status,
+        double progress,
+        int attempts,
+        GenerationRequest request,
+        JobResult result,
+        Map<String, Object> details,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    static JobView of(Job job) {
+        // The stored result is the worker's report; until the output passed its check it is not a result.
+        JobResult result = job.status() == JobStatus.READY ? job.result() : null;
+        return new JobView(job.id(), job.tenantId(), job.tier(), job.model(), job.status(), job.progress(),
+                job.attempts(), job.request(), result, job.details(), job.createdAt(), job.updatedAt());
+    }
+}

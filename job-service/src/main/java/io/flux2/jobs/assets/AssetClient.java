@@ -1,0 +1,46 @@
+package io.flux2.jobs.assets;
+
+import io.flux2.common.client.ServiceClient;
+import io.flux2.common.client.ServiceClients;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
+import reactor.core.publisher.Mono;
+
+/** The two things job-service asks of asset-service: an output's bytes, and deleting a moderated output. */
+@Component
+public class AssetClient {
+
+    private final ServiceClient assets;
+
+    public AssetClient(ServiceClients clients) {
+        this.assets = clients.forService("asset-service");
+    }
+
+    /** @throws AssetMissingException (as the Mono's error) when the asset does not exist */
+    public Mono<AssetContent> content(String assetId) {
+        return assets.idempotent(web -> web.get()
+                        .uri("/internal/assets/{id}/content", assetId)
+                        .retrieve()
+                        .toEntity(byte[].class))
+                .map(entity -> {
+                    MediaType type = entity.getHeaders().getContentType();
+                    byte[] body = entity.getBody() == null ? new byte[0] : entity.getBody();
+                    return new AssetContent(body, type == null ? null : type.toString());
+                })
+                .onErrorMap(WebClientResponseException.NotFound.class, e -> new AssetMissingException(assetId));
+    }
+
+    /** Deletes the asset; one that is already gone counts as deleted, so a repeat is harmless. */
+    public Mono<Void> delete(String assetId) {
+        return assets.idempotent(web -> web.delete()
+                        .uri("/internal/assets/{id}", assetId)
+                        .retrieve()
+                        .toBodilessEntity())
+                .onErrorResume(WebClientResponseException.class,
+                        e -> e.getStatusCode().value() == HttpStatus.NOT_FOUND.value()
+                                ? Mono.empty() : Mono.error(e))
+                .then();
+    }
+}

@@ -1,0 +1,48 @@
+package io.flux2.jobs.safety;
+
+import io.flux2.common.client.ServiceClient;
+import io.flux2.common.client.ServiceClients;
+import io.flux2.jobs.assets.AssetContent;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Calls safety-service. A check is a pure question (its stored decision is keyed by the input's hash), so
+ * repeating it is harmless and it goes through the retrying path.
+ */
+@Component
+public class SafetyClient {
+
+    private final ServiceClient safety;
+
+    public SafetyClient(ServiceClients clients) {
+        this.safety = clients.forService("safety-service");
+    }
+
+    public Mono<Decision> checkPrompt(String subject, String prompt, int tolerance) {
+        return safety.idempotent(web -> web.post()
+                .uri("/internal/checks/prompt")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(new PromptCheck(subject, prompt, tolerance))
+                .retrieve()
+                .bodyToMono(Decision.class));
+    }
+
+    public Mono<Decision> checkImage(String subject, int tolerance, AssetContent image) {
+        MediaType type = image.contentType() == null
+                ? MediaType.APPLICATION_OCTET_STREAM : MediaType.parseMediaType(image.contentType());
+        return safety.idempotent(web -> web.post()
+                .uri(uri -> uri.path("/internal/checks/image")
+                        .queryParam("subject", subject)
+                        .queryParam("tolerance", tolerance)
+                        .build())
+                .contentType(type)
+                .bodyValue(image.bytes())
+                .retrieve()
+                .bodyToMono(Decision.class));
+    }
+
+    private record PromptCheck(String subject, String prompt, int tolerance) {
+    }
+}

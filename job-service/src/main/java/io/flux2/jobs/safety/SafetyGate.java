@@ -1,0 +1,142 @@
+package io.flux2.jobs.safety;
+
+import io.flux2.jobs.Job;
+import io.flux2.jobs.JobsProperties;
+import io.flux2.jobs.assets.AssetClient;
+import io.flux2.jobs.assets.AssetMissingException;
+import io.flux2.jobs.queue.QueueSignal;
+import io.flux2.jobs.store.JobStore;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
+import reactor.core.publisher.Mono;
+
+/**
+ * The mandatory filter around generation, fail-closed: a job moves past AWAITING_SAFETY or CHECKING_OUTPUT
+ * only on a verdict from safety-service. When no verdict can be had, the job keeps its status and the
+ * {@link SafetyRetrySweeper} asks again later; nothing here ever lets a job through without one.
+ */
+@Component
+public class SafetyGate {
+
+    private static final Logger log = LoggerFactory.getLogger(SafetyGate.class);
+
+    private final SafetyClient safety;
+    private final AssetClient assets;
+    private final GateTransitions transitions;
+    private final JobStore store;
+    private final QueueSignal signal;
+    private final JobsProperties.Safety settings;
+
+    public SafetyGate(SafetyClient safety, AssetClient assets, GateTransitions transitions, JobStore store,
+            QueueSignal signal, JobsProperties properties) {
+        this.safety = safety;
+        this.assets = assets;
+        this.transitions = transitions;
+        this.store = store;
+        this.signal = signal;
+        this.settings = properties.safety();
+    }
+
+    /**
+     * Starts the prompt check of a new job and waits for it at most the configured inline wait: a quick
+     * verdict is in the creation answer, a slow one finishes in the background.
+     */
+    public Mono<Job> screenNewJob(Job job) {
+        return detached(screenPrompt(job), job, settings.inlineWait());
+    }
+
+    /** Starts the output check of a job that just completed, without waiting for it. */
+    public void screenCompletedJob(Job job) {
+        screenOutput(job).subscribe(done -> { }, e -> log.warn("Output check of job {} failed", job.id(), e));
+    }
+
+    /** Runs whatever safety step the job still owes; used by the sweeper. */
+    public Mono<Job> resume(Job job) {
+        return switch (job.status()) {
+            case AWAITING_SAFETY -> screenPrompt(job);
+            case CHECKING_OUTPUT -> screenOutput(job);
+            case CONTENT_MODERATED -> deleteModeratedOutput(job);
+            default -> Mono.just(job);
+        };
+    }
+
+    Mono<Job> screenPrompt(Job job) {
+        return safety.checkPrompt(subject(job), job.request().prompt(), tolerance(job))
+                .flatMap(decision -> decision.flagged()
+                        ? transitions.requestModerated(job, decision)
+                        : transitions.promptPassed(job, decision).doOnNext(queued -> signal.queued(queued.model())))
+                .switchIfEmpty(Mono.defer(() -> store.find(job.id())))
+                .onErrorResume(e -> undecided(job, "prompt check", e));
+    }
+
+    Mono<Job> screenOutput(Job job) {
+        return assets.content(job.result().assetId())
+                .flatMap(image -> safety.checkImage(subject(job), tolerance(job), image))
+                .flatMap(decision -> decision.flagged()
+                        ? transitions.contentModerated(job, decision).flatMap(this::deleteModeratedOutput)
+                        : transitions.outputPassed(job, decision))
+                .switchIfEmpty(Mono.defer(() -> store.find(job.id())))
+                .onErrorResume(e -> undecided(job, "output check", e));
+    }
+
+    /** A moderated output must not stay downloadable; the job keeps owing this step until it is done. */
+    Mono<Job> deleteModeratedOutput(Job job) {
+        if (job.result() == null) {
+            return Mono.just(job);
+        }
+        return assets.delete(job.result().assetId())
+                .then(Mono.defer(() -> transitions.outputDeleted(job)))
+                .defaultIfEmpty(job)
+                .onErrorResume(e -> {
+                    log.warn("Could not delete moderated output {} of job {} yet; retrying in {}: {}",
+                            job.result().assetId(), job.id(), settings.retryDelay(), e.toString());
+                    return Mono.just(job);
+                });
+    }
+
+    /**
+     * No verdict. A refusal of our question (4xx) or a missing output will not change by asking again, so the
+     * job fails; anything else (down, timeout, 5xx, open breaker) leaves it waiting for the sweeper.
+     */
+    private Mono<Job> undecided(Job job, String step, Throwable error) {
+        if (error instanceof AssetMissingException) {
+            log.warn("The output {} of job {} does not exist; the job fails", job.result().assetId(), job.id());
+            return transitions.failed(job, "the output asset " + job.result().assetId() + " no longer exists")
+                    .defaultIfEmpty(job);
+        }
+        if (error instanceof WebClientResponseException response && response.getStatusCode().is4xxClientError()) {
+            log.error("safety-service refused the {} of job {}: {} {}", step, job.id(), response.getStatusCode(),
+                    response.getResponseBodyAsString());
+            return transitions.failed(job, "the safety " + step + " was refused (" + response.getStatusCode().value()
+                    + ")").defaultIfEmpty(job);
+        }
+        log.warn("No verdict for the {} of job {}; it stays {} and is retried in {}: {}", step, job.id(),
+                job.status(), settings.retryDelay(), error.toString());
+        return Mono.just(job);
+    }
+
+    private static String subject(Job job) {
+        return "job:" + job.id();
+    }
+
+    private int tolerance(Job job) {
+        Integer requested = job.request().safetyTolerance();
+        return requested == null ? settings.defaultTolerance() : requested;
+    }
+
+    /**
+     * Runs {@code work} to its end whatever happens to the caller, and gives the caller its result if it
+     * comes within {@code wait}, else {@code fallback}.
+     */
+    private static Mono<Job> detached(Mono<Job> work, Job fallback, Duration wait) {
+        CompletableFuture<Job> running = work.toFuture();
+        return Mono.fromFuture(running, true)
+                .timeout(wait, Mono.just(fallback))
+                .onErrorReturn(fallback)
+                .defaultIfEmpty(fallback);
+    }
+}
