@@ -34,6 +34,14 @@ class ServiceSkeletonTest {
                 return "pong";
             }
 
+            record Shape(@jakarta.validation.constraints.Min(64) int width) {
+            }
+
+            @org.springframework.web.bind.annotation.PostMapping("/public/shapes")
+            String shape(@jakarta.validation.Valid @org.springframework.web.bind.annotation.RequestBody Shape shape) {
+                return "fine";
+            }
+
             @GetMapping("/public/size")
             String size(@RequestParam int width) {
                 if (width % 16 != 0) {
@@ -84,6 +92,15 @@ class ServiceSkeletonTest {
                 .jsonPath("$.field").isEqualTo("width")
                 .jsonPath("$.limit").isEqualTo(16)
                 .jsonPath("$.detail").isEqualTo("width must be a multiple of 16");
+    }
+
+    @Test
+    void anInvalidBodyIsA422NamingTheField() {
+        client().post().uri("/public/shapes").contentType(MediaType.APPLICATION_JSON).bodyValue("{\"width\": 10}")
+                .exchange()
+                .expectStatus().isEqualTo(422)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.field").isEqualTo("width");
     }
 
     @Test
