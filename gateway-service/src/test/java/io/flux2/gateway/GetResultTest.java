@@ -62,7 +62,7 @@ class GetResultTest extends GatewayTestBase {
     @Test
     void requestModeratedCarriesTheReasons() {
         var job = SERVICES.job(TENANT, "REQUEST_MODERATED");
-        job.putObject("details").putArray("reasons").add("Protected Content");
+        job.putObject("details").putArray("moderation_reasons").add("Protected Content");
         getResult(job.get("id").asString(), BOOTSTRAP_KEY).expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.status").isEqualTo("Request Moderated")
@@ -73,7 +73,7 @@ class GetResultTest extends GatewayTestBase {
     @Test
     void contentModeratedCarriesTheReasons() {
         var job = SERVICES.job(TENANT, "CONTENT_MODERATED");
-        job.putObject("details").putArray("reasons").add("NSFW");
+        job.putObject("details").putArray("moderation_reasons").add("NSFW");
         getResult(job.get("id").asString(), BOOTSTRAP_KEY).expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.status").isEqualTo("Content Moderated")

@@ -20,6 +20,7 @@ import tools.jackson.databind.JsonNode;
 class JobStatusMapper {
 
     static final String MODERATION_REASONS = "Moderation Reasons";
+    static final String JOB_MODERATION_REASONS = "moderation_reasons";
 
     private final AssetServiceClient assets;
 
@@ -90,22 +91,11 @@ class JobStatusMapper {
         return new BflResult(job.id(), status, null, null, details);
     }
 
-    /** BFL's shape is {@code {"Moderation Reasons": [...]}}; job-service's field name is read leniently. */
+    /** BFL's shape is {@code {"Moderation Reasons": [...]}}; job-service keeps them under {@code moderation_reasons}. */
     private static List<String> reasons(JsonNode details) {
         List<String> reasons = new ArrayList<>();
-        if (details == null || details.isNull()) {
-            return reasons;
-        }
-        JsonNode array = details.isArray() ? details : null;
-        for (String name : List.of("reasons", "moderationReasons", MODERATION_REASONS)) {
-            if (array == null && details.get(name) != null && details.get(name).isArray()) {
-                array = details.get(name);
-            }
-        }
-        if (array != null) {
-            array.values().forEach(reason -> reasons.add(reason.asString()));
-        } else if (details.isString()) {
-            reasons.add(details.stringValue());
+        if (details != null && details.get(JOB_MODERATION_REASONS) != null) {
+            details.get(JOB_MODERATION_REASONS).values().forEach(reason -> reasons.add(reason.asString()));
         }
         return reasons;
     }
