@@ -1,0 +1,150 @@
+package io.flux2.inference.worker;
+
+import io.flux2.inference.model.ModelManifest;
+import io.flux2.inference.output.EncodedImage;
+import io.flux2.inference.output.ImageEncoder;
+import io.flux2.inference.output.OutputFormat;
+import io.flux2.inference.output.PixelConverter;
+import io.flux2.inference.pipeline.DecodedImage;
+import io.flux2.inference.pipeline.Flux2Pipeline;
+import io.flux2.inference.pipeline.GenerationCancelledException;
+import io.flux2.inference.pipeline.GenerationRequest;
+import io.flux2.inference.pipeline.InvalidGenerationException;
+import io.flux2.inference.pipeline.StepListener;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one lease to its end: generate with a heartbeat after every step, encode, upload, complete; or fail
+ * with a message saying whether another attempt could succeed.
+ */
+class LeaseExecutor {
+
+    private static final Logger log = LoggerFactory.getLogger(LeaseExecutor.class);
+    /** Seeds drawn for requests without one stay below 2^31, as in FLUX.2's CLI and the BFL API. */
+    private static final long SEED_BOUND = 1L << 31;
+
+    private final JobServiceClient jobs;
+    private final AssetServiceClient assets;
+    private final ImageEncoder encoder;
+
+    LeaseExecutor(JobServiceClient jobs, AssetServiceClient assets, ImageEncoder encoder) {
+        this.jobs = jobs;
+        this.assets = assets;
+        this.encoder = encoder;
+    }
+
+    /**
+     * @param pipelines the calling thread's pipeline for a model name, or null when it has none
+     * @param stopping  true once the service is shutting down
+     */
+    Outcome run(Lease lease, Function<String, Flux2Pipeline> pipelines, BooleanSupplier stopping) {
+        String leaseId = lease.leaseId();
+        try {
+            Flux2Pipeline pipeline = pipelines.apply(lease.model());
+            if (pipeline == null) {
+                fail(leaseId, "Model '" + lease.model() + "' is not loaded on this worker", true);
+                return Outcome.FAILED;
+            }
+            if (lease.request() == null) {
+                fail(leaseId, "The lease carries no generation request", false);
+                return Outcome.REJECTED;
+            }
+            OutputFormat format;
+            try {
+                format = OutputFormat.parse(lease.request().outputFormat());
+            } catch (IllegalArgumentException e) {
+                fail(leaseId, e.getMessage(), false);
+                return Outcome.REJECTED;
+            }
+            GenerationRequest request = toRequest(lease.request(), pipeline.modelPackage().manifest());
+            pipeline.check(request);
+            CancelWatch watch = new CancelWatch(leaseId, stopping);
+            long start = System.nanoTime();
+            DecodedImage decoded = pipeline.generate(request, watch);
+            EncodedImage image = encoder.encode(PixelConverter.toRgb(decoded), format, lease.model());
+            String assetId = assets.uploadOutput(lease.tenantId(), lease.jobId(), image);
+            jobs.complete(leaseId, new LeaseMessages.Completion(assetId, request.seed(), image.width(),
+                    image.height(), image.contentType()));
+            log.info("Job {} done: {}x{} {} steps in {} ms, asset {}", lease.jobId(), request.width(),
+                    request.height(), request.steps(), (System.nanoTime() - start) / 1_000_000, assetId);
+            return Outcome.DONE;
+        } catch (LeaseLostException e) {
+            log.warn("Job {}: {}; dropping the work", lease.jobId(), e.getMessage());
+            return Outcome.LOST;
+        } catch (GenerationCancelledException e) {
+            if (stopping.getAsBoolean()) {
+                fail(leaseId, "The worker shut down during the generation", true);
+            } else {
+                log.info("Job {} cancelled by job-service after {} steps", lease.jobId(), e.completedSteps());
+                // job-service asked for it; the report just releases the lease at once instead of at expiry.
+                fail(leaseId, "Cancelled on request after " + e.completedSteps() + " steps", false);
+            }
+            return Outcome.CANCELLED;
+        } catch (InvalidGenerationException e) {
+            // Bad input: the same request would fail again anywhere.
+            fail(leaseId, e.getMessage(), false);
+            return Outcome.REJECTED;
+        } catch (RuntimeException e) {
+            log.error("Job {} failed", lease.jobId(), e);
+            fail(leaseId, "Generation failed: " + e.getMessage(), true);
+            return Outcome.FAILED;
+        }
+    }
+
+    /** How a lease ended; FAILED may mean asset-service or job-service is unwell, so the worker backs off. */
+    enum Outcome { DONE, REJECTED, CANCELLED, LOST, FAILED }
+
+    static GenerationRequest toRequest(JobRequest job, ModelManifest manifest) {
+        ModelManifest.Defaults defaults = manifest.defaults();
+        return new GenerationRequest(
+                job.prompt(),
+                job.width() != null ? job.width() : defaults.width(),
+                job.height() != null ? job.height() : defaults.height(),
+                job.steps() != null ? job.steps() : defaults.steps(),
+                job.guidance() != null ? job.guidance() : defaults.guidance(),
+                job.seed() != null ? job.seed() : ThreadLocalRandom.current().nextLong(SEED_BOUND));
+    }
+
+    private void fail(String leaseId, String message, boolean retryable) {
+        // A shutdown interrupt aimed at an idle poll must not also swallow this last report.
+        Thread.interrupted();
+        try {
+            jobs.fail(leaseId, new LeaseMessages.Failure(message, retryable));
+        } catch (LeaseLostException e) {
+            log.debug("Lease {} already gone when reporting failure", leaseId);
+        } catch (RuntimeException e) {
+            log.warn("Could not report failure of lease {}: {}", leaseId, e.toString());
+        }
+    }
+
+    /** Sends the heartbeat after every step and turns job-service's cancel or a shutdown into a stop. */
+    private final class CancelWatch implements StepListener {
+
+        private final String leaseId;
+        private final BooleanSupplier stopping;
+
+        CancelWatch(String leaseId, BooleanSupplier stopping) {
+            this.leaseId = leaseId;
+            this.stopping = stopping;
+        }
+
+        @Override
+        public boolean afterStep(int step, int totalSteps) {
+            boolean cancel;
+            try {
+                cancel = jobs.heartbeat(leaseId, step, totalSteps);
+            } catch (LeaseLostException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // A missed heartbeat is not fatal: the lease outlives a few, and complete will say if it lapsed.
+                log.warn("Heartbeat for lease {} failed: {}", leaseId, e.toString());
+                cancel = false;
+            }
+            return !cancel && !stopping.getAsBoolean();
+        }
+    }
+}
