@@ -49,15 +49,39 @@ def default_vocab() -> Dict[str, int]:
     return vocab
 
 
-def tokenizer_json(vocab: Dict[str, int], max_length: int = 512) -> dict:
+# Chat-template markers of the real encoders (llm.prompt_template) and the words of the Mistral system message, so
+# that tiny packages with LLM-style encoders tokenise their templates into real ids (markers as added tokens).
+CHAT_SPECIAL = {
+    "qwen3": ["<|im_start|>", "<|im_end|>", "<think>", "</think>"],
+    "mistral": ["<s>", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]", "[INST]", "[/INST]"],
+}
+CHAT_WORDS = {
+    "qwen3": ["user", "assistant"],
+    "mistral": "you ai reasons about image descriptions give structured responses focusing object relationships "
+               "attribution actions speculation".split(),
+}
+
+
+def chat_vocab(kind: str) -> Dict[str, int]:
+    """default_vocab() plus the template markers and words of an LLM kind ("qwen3" | "mistral")."""
+    vocab = default_vocab()
+    for tok in CHAT_SPECIAL[kind] + CHAT_WORDS[kind]:
+        if tok not in vocab:
+            vocab[tok] = len(vocab)
+    return vocab
+
+
+def tokenizer_json(vocab: Dict[str, int], max_length: int = 512, special: List[str] = None,
+                   padding_side: str = "right") -> dict:
     if vocab.get(PAD) != 0 or UNK not in vocab:
         raise ValueError("vocab needs [PAD]=0 and [UNK]")
     added = [{"id": vocab[t], "content": t, "single_word": False, "lstrip": False, "rstrip": False,
-              "normalized": False, "special": True} for t in SPECIAL]
+              "normalized": False, "special": True} for t in SPECIAL + list(special or [])]
     return {
         "version": "1.0",
         "truncation": {"direction": "Right", "max_length": max_length, "strategy": "LongestFirst", "stride": 0},
-        "padding": {"strategy": {"Fixed": max_length}, "direction": "Right", "pad_to_multiple_of": None,
+        "padding": {"strategy": {"Fixed": max_length}, "direction": padding_side.capitalize(),
+                    "pad_to_multiple_of": None,
                     "pad_id": vocab[PAD], "pad_type_id": 0, "pad_token": PAD},
         "added_tokens": added,
         "normalizer": {"type": "Lowercase"},
@@ -68,9 +92,10 @@ def tokenizer_json(vocab: Dict[str, int], max_length: int = 512) -> dict:
     }
 
 
-def write_tokenizer(path: str, vocab: Dict[str, int], max_length: int = 512) -> None:
+def write_tokenizer(path: str, vocab: Dict[str, int], max_length: int = 512, special: List[str] = None,
+                    padding_side: str = "right") -> None:
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(tokenizer_json(vocab, max_length), f, ensure_ascii=False, indent=2)
+        json.dump(tokenizer_json(vocab, max_length, special, padding_side), f, ensure_ascii=False, indent=2)
         f.write("\n")
 
 
@@ -94,6 +119,7 @@ class WordLevelTokenizer:
         fixed = (pad.get("strategy") or {}).get("Fixed") if isinstance(pad.get("strategy"), dict) else None
         self.pad_length = int(fixed) if fixed is not None else None
         self.pad_id = int(pad.get("pad_id", 0))
+        self.padding_side = str(pad.get("direction", "Right")).lower()
 
     @staticmethod
     def from_file(path: str) -> "WordLevelTokenizer":
@@ -115,14 +141,18 @@ class WordLevelTokenizer:
                 pieces.extend(_WORD_RE.findall(norm))
         return pieces
 
-    def encode(self, text: str) -> Tuple[List[int], List[int]]:
-        """-> (input_ids, attention_mask), truncated and padded per the json."""
+    def encode(self, text: str, pad: bool = True) -> Tuple[List[int], List[int]]:
+        """-> (input_ids, attention_mask), truncated (right) and, with pad, padded per the json (either side)."""
         ids = [self.vocab.get(p, self.unk_id) for p in self.tokenize(text)]
         if self.max_length is not None:
             ids = ids[: self.max_length]
         mask = [1] * len(ids)
-        if self.pad_length is not None and len(ids) < self.pad_length:
+        if pad and self.pad_length is not None and len(ids) < self.pad_length:
             n = self.pad_length - len(ids)
-            ids = ids + [self.pad_id] * n
-            mask = mask + [0] * n
+            if self.padding_side == "left":
+                ids = [self.pad_id] * n + ids
+                mask = [0] * n + mask
+            else:
+                ids = ids + [self.pad_id] * n
+                mask = mask + [0] * n
         return ids, mask

@@ -107,11 +107,36 @@ def layer_norm(x: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------------------------------------------
 # modules
 
+# Device the constructors allocate parameters on. The checkpoint loader builds on "meta" (no memory) and then
+# assigns the checkpoint tensors, so a 32B model is never materialised in float32.
+_BUILD_DEVICE: Optional[torch.device] = None
+
+
+class build_on:
+    """with build_on(torch.device("meta")): Flux2Transformer(cfg)"""
+
+    def __init__(self, device: Optional[torch.device]):
+        self.device = device
+
+    def __enter__(self):
+        global _BUILD_DEVICE
+        self.prev = _BUILD_DEVICE
+        _BUILD_DEVICE = self.device
+
+    def __exit__(self, *exc):
+        global _BUILD_DEVICE
+        _BUILD_DEVICE = self.prev
+        return False
+
+
+def _linear(i: int, o: int) -> nn.Linear:
+    return nn.Linear(i, o, bias=False, device=_BUILD_DEVICE)
+
 class MLPEmbedder(nn.Module):
     def __init__(self, in_dim: int, hidden: int):
         super().__init__()
-        self.in_layer = nn.Linear(in_dim, hidden, bias=False)
-        self.out_layer = nn.Linear(hidden, hidden, bias=False)
+        self.in_layer = _linear(in_dim, hidden)
+        self.out_layer = _linear(hidden, hidden)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.out_layer(F.silu(self.in_layer(x)))
@@ -120,7 +145,7 @@ class MLPEmbedder(nn.Module):
 class RMSNorm(nn.Module):
     def __init__(self, dim: int):
         super().__init__()
-        self.scale = nn.Parameter(torch.ones(dim))
+        self.scale = nn.Parameter(torch.ones(dim, device=_BUILD_DEVICE))
 
     def forward(self, x: Tensor) -> Tensor:
         dt = x.dtype
@@ -152,9 +177,9 @@ class SelfAttention(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         self.head_dim = head_dim
-        self.qkv = nn.Linear(dim, 3 * dim, bias=False)
+        self.qkv = _linear(dim, 3 * dim)
         self.norm = QKNorm(head_dim)
-        self.proj = nn.Linear(dim, dim, bias=False)
+        self.proj = _linear(dim, dim)
 
     def qkv_heads(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         b, s = x.shape[0], x.shape[1]
@@ -167,7 +192,7 @@ class Modulation(nn.Module):
     def __init__(self, dim: int, n: int):
         super().__init__()
         self.n = n
-        self.lin = nn.Linear(dim, n * dim, bias=False)
+        self.lin = _linear(dim, n * dim)
 
     def forward(self, vec: Tensor) -> List[Tensor]:
         return self.lin(F.silu(vec))[:, None, :].chunk(self.n, dim=-1)
@@ -179,11 +204,11 @@ class DoubleStreamBlock(nn.Module):
         self.num_heads = num_heads
         self.head_dim = head_dim
         self.img_attn = SelfAttention(dim, num_heads, head_dim)
-        self.img_mlp = nn.Sequential(nn.Linear(dim, 2 * mlp_hidden, bias=False), SwiGLU(),
-                                     nn.Linear(mlp_hidden, dim, bias=False))
+        self.img_mlp = nn.Sequential(_linear(dim, 2 * mlp_hidden), SwiGLU(),
+                                     _linear(mlp_hidden, dim))
         self.txt_attn = SelfAttention(dim, num_heads, head_dim)
-        self.txt_mlp = nn.Sequential(nn.Linear(dim, 2 * mlp_hidden, bias=False), SwiGLU(),
-                                     nn.Linear(mlp_hidden, dim, bias=False))
+        self.txt_mlp = nn.Sequential(_linear(dim, 2 * mlp_hidden), SwiGLU(),
+                                     _linear(mlp_hidden, dim))
 
     def forward(self, img: Tensor, txt: Tensor, mod_img: List[Tensor], mod_txt: List[Tensor],
                 cos: Tensor, sin: Tensor) -> Tuple[Tensor, Tensor]:
@@ -214,8 +239,8 @@ class SingleStreamBlock(nn.Module):
         self.num_heads = num_heads
         self.head_dim = head_dim
         self.mlp_hidden = mlp_hidden
-        self.linear1 = nn.Linear(dim, 3 * dim + 2 * mlp_hidden, bias=False)
-        self.linear2 = nn.Linear(dim + mlp_hidden, dim, bias=False)
+        self.linear1 = _linear(dim, 3 * dim + 2 * mlp_hidden)
+        self.linear2 = _linear(dim + mlp_hidden, dim)
         self.norm = QKNorm(head_dim)
 
     def forward(self, h: Tensor, mod: List[Tensor], cos: Tensor, sin: Tensor) -> Tensor:
@@ -233,8 +258,8 @@ class SingleStreamBlock(nn.Module):
 class LastLayer(nn.Module):
     def __init__(self, dim: int, out_channels: int):
         super().__init__()
-        self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(dim, 2 * dim, bias=False))
-        self.linear = nn.Linear(dim, out_channels, bias=False)
+        self.adaLN_modulation = nn.Sequential(nn.SiLU(), _linear(dim, 2 * dim))
+        self.linear = _linear(dim, out_channels)
 
     def forward(self, x: Tensor, vec: Tensor) -> Tensor:
         shift, scale = self.adaLN_modulation(vec)[:, None, :].chunk(2, dim=-1)
@@ -253,8 +278,8 @@ class Flux2Transformer(nn.Module):
         self.hidden_size = d
         self.axes_dim: List[int] = list(cfg.axes_dim)
         self.rope_theta = int(cfg.rope_theta)
-        self.img_in = nn.Linear(cfg.in_channels, d, bias=False)
-        self.txt_in = nn.Linear(cfg.context_dim, d, bias=False)
+        self.img_in = _linear(cfg.in_channels, d)
+        self.txt_in = _linear(cfg.context_dim, d)
         self.time_in = MLPEmbedder(256, d)
         self.guidance_in: Optional[MLPEmbedder] = MLPEmbedder(256, d) if cfg.guidance_embed else None
         self.double_stream_modulation_img = Modulation(d, 6)
