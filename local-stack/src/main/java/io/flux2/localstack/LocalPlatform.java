@@ -1,12 +1,12 @@
 package io.flux2.localstack;
 
-import io.flux2.assets.AssetServiceApplication;
-import io.flux2.gateway.GatewayServiceApplication;
-import io.flux2.inference.InferenceServiceApplication;
+import io.flux2.assets.AssetApplication;
+import io.flux2.gateway.GatewayApplication;
+import io.flux2.inference.InferenceApplication;
 import io.flux2.infra.LocalPostgres;
 import io.flux2.infra.LocalS3;
 import io.flux2.jobs.JobServiceApplication;
-import io.flux2.safety.SafetyServiceApplication;
+import io.flux2.safety.SafetyApplication;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -49,19 +49,22 @@ public final class LocalPlatform implements AutoCloseable {
                 "local-secret-key-change-me");
         running.push(s3);
         ServiceSettings services = new ServiceSettings(settings, postgres, s3);
-        startService(SafetyServiceApplication.class, services.safety());
-        startService(AssetServiceApplication.class, services.assets());
+        startService(SafetyApplication.class, services.safety());
+        startService(AssetApplication.class, services.assets());
         startService(JobServiceApplication.class, services.jobs());
-        startService(GatewayServiceApplication.class, services.gateway());
-        startService(InferenceServiceApplication.class, services.inference());
+        startService(GatewayApplication.class, services.gateway());
+        startService(InferenceApplication.class, services.inference());
     }
 
     private void startService(Class<?> application, Map<String, Object> properties) {
         log.info("Starting {}", application.getSimpleName());
+        // As command-line arguments, so they outrank the service's own configuration file.
+        String[] arguments = properties.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
         ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
-                .properties(properties)
                 .registerShutdownHook(false)
-                .run();
+                .run(arguments);
         running.push(context);
     }
 
