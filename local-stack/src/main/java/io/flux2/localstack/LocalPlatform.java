@@ -25,6 +25,8 @@ public final class LocalPlatform implements AutoCloseable {
 
     private final PlatformSettings settings;
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private LocalPostgres postgres;
+    private String internalToken;
 
     private LocalPlatform(PlatformSettings settings) {
         this.settings = settings;
@@ -43,12 +45,13 @@ public final class LocalPlatform implements AutoCloseable {
 
     private void startAll() {
         PlatformPorts ports = settings.ports();
-        LocalPostgres postgres = LocalPostgres.start(ports.postgres(), settings.dataDir().resolve("postgres"));
+        postgres = LocalPostgres.start(ports.postgres(), settings.dataDir().resolve("postgres"));
         running.push(postgres);
         LocalS3 s3 = LocalS3.start(ports.s3(), settings.dataDir().resolve("s3"), "local-access-key",
                 "local-secret-key-change-me");
         running.push(s3);
         ServiceSettings services = new ServiceSettings(settings, postgres, s3);
+        internalToken = services.internalToken();
         startService(SafetyApplication.class, services.safety());
         startService(AssetApplication.class, services.assets());
         startService(JobServiceApplication.class, services.jobs());
@@ -70,6 +73,16 @@ public final class LocalPlatform implements AutoCloseable {
 
     public PlatformSettings settings() {
         return settings;
+    }
+
+    /** The JDBC URL of the platform's database, for tools that look behind the API (benchmarks). */
+    public String jdbcUrl() {
+        return postgres.jdbcUrl();
+    }
+
+    /** The token the services accept on {@code /internal/**}, generated anew at every start. */
+    public String internalToken() {
+        return internalToken;
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * @param dataDir     PostgreSQL's cluster and the S3 objects live here, so jobs survive a restart
  * @param modelDir    the model package every tier is served by
  * @param apiKey      the bootstrap API key a user sends as {@code x-key}
- * @param workerCount inference worker threads
+ * @param workerCount inference worker threads; 0 starts inference-service with its worker off
  */
 public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir, String apiKey, int workerCount) {
 

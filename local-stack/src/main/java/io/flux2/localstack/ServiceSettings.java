@@ -54,10 +54,15 @@ final class ServiceSettings {
     Map<String, Object> inference() {
         Map<String, Object> p = base(platform.ports().inference());
         p.put("flux.inference.packages." + PlatformSettings.MODEL_NAME, platform.modelDir().toAbsolutePath().toString());
-        p.put("flux.inference.worker.threads", platform.workerCount());
+        p.put("flux.inference.worker.threads", Math.max(1, platform.workerCount()));
+        p.put("flux.inference.worker.enabled", platform.workerCount() > 0);
         client(p, "job-service", platform.ports().jobs());
         client(p, "asset-service", platform.ports().assets());
         return p;
+    }
+
+    String internalToken() {
+        return internalToken;
     }
 
     private Map<String, Object> base(int port) {
