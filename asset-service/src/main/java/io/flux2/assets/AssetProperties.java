@@ -4,6 +4,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
@@ -14,15 +15,74 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBytes  the largest upload accepted
  * @param urlTtl    how long a presigned URL lives when the caller names no TTL
  * @param maxUrlTtl the longest TTL a caller may ask for (SigV4 itself stops at 7 days)
+ * @param images    decoding limits
+ * @param fetch     fetching references by URL
+ * @param retention how long assets are kept
  */
 @Validated
 @ConfigurationProperties("flux.assets")
-public record AssetProperties(@Valid @NotNull S3 s3, Long maxBytes, Duration urlTtl, Duration maxUrlTtl) {
+public record AssetProperties(@Valid @NotNull S3 s3, Long maxBytes, Duration urlTtl, Duration maxUrlTtl,
+        Images images, Fetch fetch, Retention retention) {
 
     public AssetProperties {
         maxBytes = maxBytes == null ? 32L * 1024 * 1024 : maxBytes;
         urlTtl = urlTtl == null ? Duration.ofMinutes(10) : urlTtl;
         maxUrlTtl = maxUrlTtl == null ? Duration.ofDays(1) : maxUrlTtl;
+        images = images == null ? new Images(null, null, null, null) : images;
+        fetch = fetch == null ? new Fetch(null, null, null, null) : fetch;
+        retention = retention == null ? new Retention(null, null, null, null, null) : retention;
+    }
+
+    /**
+     * Limits checked on the header, before any pixel is decoded (decompression bombs).
+     *
+     * @param maxPixels         width times height
+     * @param maxSide           the longest side
+     * @param maxTrailingBytes  bytes tolerated after the image's end marker (PNG IEND, JPEG EOI, RIFF size);
+     *                          more means another file rides along (polyglot)
+     * @param maxConcurrentDecodes decodes at once, so memory stays bounded under load
+     */
+    public record Images(Long maxPixels, Integer maxSide, Integer maxTrailingBytes, Integer maxConcurrentDecodes) {
+        public Images {
+            maxPixels = maxPixels == null ? 4096L * 4096 : maxPixels;
+            maxSide = maxSide == null ? 8192 : maxSide;
+            maxTrailingBytes = maxTrailingBytes == null ? 16 : maxTrailingBytes;
+            maxConcurrentDecodes = maxConcurrentDecodes == null ? 2 : maxConcurrentDecodes;
+        }
+    }
+
+    /**
+     * @param allowedHosts host names or literal addresses exempt from the address check (tests, a trusted
+     *                     internal image host); empty in production
+     * @param timeout      the whole fetch, redirects included
+     * @param maxRedirects redirects followed, each one checked again
+     * @param maxBytes     the largest body fetched; absent: {@code flux.assets.max-bytes}
+     */
+    public record Fetch(List<String> allowedHosts, Duration timeout, Integer maxRedirects, Long maxBytes) {
+        public Fetch {
+            allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+            timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+            maxRedirects = maxRedirects == null ? 3 : maxRedirects;
+        }
+    }
+
+    /**
+     * @param outputs         how long outputs are kept after creation
+     * @param references      how long references are kept after their last use
+     * @param sweepInterval   how often the sweeper runs; zero or negative turns it off
+     * @param batchSize       assets deleted per sweep round
+     * @param bucketLifecycle also install bucket lifecycle rules (objects tagged by kind, expiring a day after
+     *                        the sweeper would delete them); only on stores that support lifecycle and tagging
+     */
+    public record Retention(Duration outputs, Duration references, Duration sweepInterval, Integer batchSize,
+            Boolean bucketLifecycle) {
+        public Retention {
+            outputs = outputs == null ? Duration.ofDays(7) : outputs;
+            references = references == null ? Duration.ofDays(30) : references;
+            sweepInterval = sweepInterval == null ? Duration.ofHours(1) : sweepInterval;
+            batchSize = batchSize == null ? 500 : batchSize;
+            bucketLifecycle = bucketLifecycle != null && bucketLifecycle;
+        }
     }
 
     /**

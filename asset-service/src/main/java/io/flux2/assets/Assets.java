@@ -10,7 +10,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.UUID;
+import io.flux2.assets.images.ImageCodec;
+import io.flux2.assets.images.ImageInspector;
+import org.springframework.dao.DataIntegrityViolationException;
+import reactor.core.scheduler.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -28,26 +33,99 @@ public class Assets {
 
     private final ObjectStore store;
     private final AssetCatalog catalog;
+    private final ImageCodec codec;
+    private final boolean tagObjects;
 
-    public Assets(ObjectStore store, AssetCatalog catalog) {
+    public Assets(ObjectStore store, AssetCatalog catalog, ImageCodec codec, AssetProperties properties) {
         this.store = store;
         this.catalog = catalog;
+        this.codec = codec;
+        this.tagObjects = properties.retention().bucketLifecycle();
     }
 
-    /** Stores checked bytes: the caller has already matched {@code type} against them. */
-    public Mono<Asset> store(String tenantId, AssetKind kind, String jobId, ImageType type, byte[] bytes) {
-        UUID id = UUID.randomUUID();
-        String key = tenantId + "/" + kind.folder() + "/" + id + "." + type.extension();
-        // Microseconds: what PostgreSQL keeps, so the answer equals what a later read returns.
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        Asset asset = new Asset(id, tenantId, kind.wire(), key, type.contentType(), bytes.length, sha256(bytes),
-                now, jobId);
-        return store.put(key, bytes, type.contentType())
+    /** A stored asset, and whether this call created it (false: an identical reference was already there). */
+    public record Stored(Asset asset, boolean created) {
+    }
+
+    /**
+     * Stores a reference image: checked, normalised (orientation applied, metadata stripped, PNG) and
+     * deduplicated per tenant by the sha256 of the normalised bytes, which also names the object.
+     */
+    public Mono<Stored> storeReference(String tenantId, String jobId, byte[] raw) {
+        return Mono.fromCallable(() -> codec.normalize(raw))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(normalized -> {
+                    byte[] png = normalized.png();
+                    String sha = sha256(png);
+                    String key = tenantId + "/" + AssetKind.REFERENCE.folder() + "/" + sha + ".png";
+                    return reuse(tenantId, sha).switchIfEmpty(Mono.defer(() -> {
+                        Asset asset = new Asset(UUID.randomUUID(), tenantId, AssetKind.REFERENCE.wire(), key,
+                                ImageType.PNG.contentType(), png.length, sha, now(), jobId, normalized.width(),
+                                normalized.height());
+                        return write(asset, png)
+                                .map(stored -> new Stored(stored, true))
+                                // Another upload of the same picture won the race for the key.
+                                .onErrorResume(DataIntegrityViolationException.class,
+                                        e -> catalog.findByKey(key).map(existing -> new Stored(existing, false)));
+                    }));
+                });
+    }
+
+    /** An existing reference with these bytes whose object is still there; its last use is now. */
+    private Mono<Stored> reuse(String tenantId, String sha) {
+        return catalog.findReference(tenantId, sha)
+                .filterWhen(existing -> store.exists(existing.key()))
+                .flatMap(existing -> catalog.touch(existing.id(), now()).thenReturn(new Stored(existing, false)));
+    }
+
+    /**
+     * Stores an output. With {@code format}, the image is decoded and encoded in that format with provenance
+     * (AI-generated marker, model, job id) in the file; without, the checked bytes are kept as they came,
+     * for callers that encode and mark their outputs themselves.
+     */
+    public Mono<Asset> storeOutput(String tenantId, String jobId, ImageType declared, byte[] bytes,
+            ImageType format, String model) {
+        return Mono.fromCallable(() -> {
+                    if (format != null) {
+                        return codec.encodeOutput(bytes, format, new ImageCodec.Provenance(model, jobId));
+                    }
+                    ImageInspector.Header header = codec.inspector().inspect(bytes);
+                    if (header.type() != declared) {
+                        throw ApiProblem.invalidField("body", "The bytes are not a " + declared.contentType() + " image");
+                    }
+                    return new ImageCodec.Encoded(bytes, declared, header.width(), header.height());
+                })
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(encoded -> {
+                    UUID id = UUID.randomUUID();
+                    String key = tenantId + "/" + AssetKind.OUTPUT.folder() + "/" + id + "." + encoded.type().extension();
+                    Asset asset = new Asset(id, tenantId, AssetKind.OUTPUT.wire(), key, encoded.type().contentType(),
+                            encoded.bytes().length, sha256(encoded.bytes()), now(), jobId, encoded.width(),
+                            encoded.height());
+                    return write(asset, encoded.bytes());
+                });
+    }
+
+    // Microseconds: what PostgreSQL keeps, so the answer equals what a later read returns.
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private Mono<Asset> write(Asset asset, byte[] bytes) {
+        String key = asset.key();
+        Map<String, String> tags = tagObjects ? Map.of("flux2-kind", asset.kind()) : Map.of();
+        return store.put(key, bytes, asset.contentType(), tags)
                 .then(catalog.insert(asset)
-                        .onErrorResume(error -> store.delete(key)
+                        // A duplicate key is another upload of the same reference: its row owns the object.
+                        .onErrorResume(error -> !(error instanceof DataIntegrityViolationException), error -> store.delete(key)
                                 .doOnError(e -> log.warn("Orphaned object {} after a failed insert", key, e))
                                 .onErrorResume(e -> Mono.empty())
                                 .then(Mono.error(error))));
+    }
+
+    /** Deletes the object, then the row; for the retention sweeper. */
+    public Mono<Void> expire(Asset asset) {
+        return store.delete(asset.key()).then(catalog.delete(asset.id()));
     }
 
     /** @param tenantId when given, an asset of another tenant is reported as not found */

@@ -4,61 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.flux2.common.auth.InternalTokenFilter;
-import io.flux2.infra.LocalS3;
 import io.flux2.infra.SharedTestInfra;
-import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HexFormat;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
-class AssetApiTest {
-
-    private static final String TOKEN = "asset-test-token";
-    private static final int MAX_BYTES = 64 * 1024;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        SharedTestInfra.registerPostgres(registry);
-        LocalS3 s3 = SharedTestInfra.s3();
-        registry.add("flux.internal.token", () -> TOKEN);
-        registry.add("flux.assets.s3.endpoint", s3::endpoint);
-        registry.add("flux.assets.s3.access-key", s3::accessKey);
-        registry.add("flux.assets.s3.secret-key", s3::secretKey);
-        registry.add("flux.assets.s3.bucket", () -> "asset-api-test");
-        registry.add("flux.assets.max-bytes", () -> MAX_BYTES);
-        registry.add("flux.assets.max-url-ttl", () -> "1h");
-    }
-
-    WebTestClient client;
-
-    @Autowired
-    void client(WebTestClient client) {
-        // The first calls to a cold S3 server on a busy 2-core build machine can exceed the default 5 s.
-        this.client = client.mutate().responseTimeout(Duration.ofSeconds(30)).build();
-    }
+class AssetApiTest extends AssetTestSupport {
 
     @Test
     void uploadReadDownloadPresignAndDelete() throws Exception {
@@ -174,33 +134,5 @@ class AssetApiTest {
     void readinessWaitsForTheBucket() {
         client.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("UP");
-    }
-
-    private WebTestClient.ResponseSpec upload(String tenant, String kind, String jobId, MediaType type, byte[] bytes) {
-        String query = "tenantId=" + tenant + "&kind=" + kind + (jobId == null ? "" : "&jobId=" + jobId);
-        return client.post().uri("/internal/assets?" + query)
-                .header(InternalTokenFilter.HEADER, TOKEN)
-                .contentType(type)
-                .bodyValue(bytes)
-                .exchange();
-    }
-
-    private WebTestClient.ResponseSpec get(String path) {
-        return client.get().uri(path).header(InternalTokenFilter.HEADER, TOKEN).exchange();
-    }
-
-    static byte[] png(int width, int height) {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                image.setRGB(x, y, new Color(x * 255 / width, y * 255 / height, 128).getRGB());
-            }
-        }
-        try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            ImageIO.write(image, "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -23,32 +23,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient
-class SafetyChecksTest {
-
-    private static final String TOKEN = "safety-test-token";
-    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    private static final byte[] BLOCKED_PNG = png("a known forbidden image");
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        SharedTestInfra.registerPostgres(registry);
-        registry.add("flux.internal.token", () -> TOKEN);
-        registry.add("flux.safety.policy-version", () -> "test-policy-7");
-        registry.add("flux.safety.categories.weapons.terms[0]", () -> "kill");
-        registry.add("flux.safety.categories.weapons.terms[1]", () -> "assault rifle");
-        registry.add("flux.safety.categories.weapons.allowed-at-tolerance", () -> "4");
-        registry.add("flux.safety.categories.forbidden.terms[0]", () -> "zorblax");
-        registry.add("flux.safety.image.blocked-sha256[0]", () -> Sha256.hex(BLOCKED_PNG).toUpperCase());
-        registry.add("flux.safety.image.max-bytes", () -> "1024");
-    }
-
-    @Autowired
-    WebTestClient client;
-
-    @Autowired
-    DatabaseClient db;
+class SafetyChecksTest extends SafetyTestSupport {
 
     @ParameterizedTest
     @ValueSource(strings = {
@@ -86,7 +61,7 @@ class SafetyChecksTest {
 
     @Test
     void reasonsNameTheCategoryAndNeverEchoThePrompt() {
-        Decision decision = checkPrompt("zorblax kill", 0);
+        Decision decision = checkPrompt("zorblax kill", 1);
         assertThat(decision.reasons()).containsExactly("forbidden", "weapons");
     }
 
@@ -149,12 +124,15 @@ class SafetyChecksTest {
     }
 
     @Test
-    void otherImagesPass() {
+    void undecodableImagesAreRefusedNotPassed() {
+        // Fail-closed: an image the classifier cannot read is a problem, never a pass.
         byte[] jpeg = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 1, 2, 3};
-        assertThat(checkImage(jpeg, MediaType.IMAGE_JPEG, 2).flagged()).isFalse();
         byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.US_ASCII);
-        assertThat(checkImage(webp, MediaType.parseMediaType("image/webp"), 2).flagged()).isFalse();
-        assertThat(checkImage(png("another image"), MediaType.IMAGE_PNG, 2).flagged()).isFalse();
+        for (byte[] bytes : new byte[][] {jpeg, webp, png("another image")}) {
+            client.post().uri("/internal/checks/image?subject=job-42&tolerance=2")
+                    .header(InternalTokenFilter.HEADER, TOKEN).contentType(MediaType.IMAGE_PNG).bodyValue(bytes)
+                    .exchange().expectStatus().isEqualTo(422).expectBody().jsonPath("$.field").isEqualTo("body");
+        }
     }
 
     @Test
@@ -170,14 +148,14 @@ class SafetyChecksTest {
 
     @Test
     void oversizedImageIsRefusedWithTheLimit() {
-        byte[] big = Arrays.copyOf(PNG_SIGNATURE, 2048);
+        byte[] big = Arrays.copyOf(PNG_SIGNATURE, 65537);
         client.post().uri("/internal/checks/image?subject=tenant-1&tolerance=2")
                 .header(InternalTokenFilter.HEADER, TOKEN)
                 .contentType(MediaType.IMAGE_PNG)
                 .bodyValue(big)
                 .exchange()
                 .expectStatus().isEqualTo(413)
-                .expectBody().jsonPath("$.limit").isEqualTo(1024);
+                .expectBody().jsonPath("$.limit").isEqualTo(65536);
     }
 
     @Test
@@ -229,11 +207,5 @@ class SafetyChecksTest {
                 .expectBody(Decision.class).returnResult().getResponseBody();
     }
 
-    private static byte[] png(String payload) {
-        byte[] tail = payload.getBytes(StandardCharsets.US_ASCII);
-        byte[] bytes = Arrays.copyOf(PNG_SIGNATURE, PNG_SIGNATURE.length + tail.length);
-        System.arraycopy(tail, 0, bytes, PNG_SIGNATURE.length, tail.length);
-        return bytes;
-    }
 
 }

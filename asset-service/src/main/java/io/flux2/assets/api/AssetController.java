@@ -6,6 +6,11 @@ import io.flux2.assets.AssetProperties;
 import io.flux2.assets.Assets;
 import io.flux2.assets.ImageType;
 import io.flux2.assets.PresignedUrl;
+import io.flux2.assets.ReferenceSources;
+import org.springframework.http.codec.multipart.FormFieldPart;
+import org.springframework.http.codec.multipart.Part;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.server.ServerWebExchange;
 import io.flux2.common.problem.ApiProblem;
 import java.net.URI;
 import java.time.Duration;
@@ -40,30 +45,78 @@ public class AssetController {
     private static final int CHUNK = 64 * 1024;
 
     private final Assets assets;
+    private final ReferenceSources sources;
     private final AssetProperties properties;
 
-    public AssetController(Assets assets, AssetProperties properties) {
+    public AssetController(Assets assets, ReferenceSources sources, AssetProperties properties) {
         this.assets = assets;
+        this.sources = sources;
         this.properties = properties;
     }
 
+    /**
+     * Raw bytes. A reference is normalised and deduplicated (201 when new, 200 with the existing asset);
+     * an output is checked and stored as it came, or, with {@code format}, encoded in that format with
+     * provenance ({@code model}, {@code jobId}) written into the file.
+     */
     @PostMapping
     public Mono<ResponseEntity<Asset>> upload(@RequestParam(required = false) String tenantId,
             @RequestParam(required = false) String kind, @RequestParam(required = false) String jobId,
+            @RequestParam(required = false) String format, @RequestParam(required = false) String model,
             ServerHttpRequest request) {
         String tenant = UploadParameters.tenantId(tenantId);
         AssetKind assetKind = UploadParameters.kind(kind);
         String job = UploadParameters.jobId(jobId);
+        if (assetKind == AssetKind.REFERENCE) {
+            UploadParameters.referenceType(request.getHeaders().getContentType());
+            return BoundedBody.read(request, properties.maxBytes())
+                    .flatMap(bytes -> assets.storeReference(tenant, job, bytes))
+                    .map(AssetController::answer);
+        }
         ImageType type = UploadParameters.imageType(request.getHeaders().getContentType());
+        ImageType outputFormat = UploadParameters.format(format);
+        String modelName = UploadParameters.model(model);
         return BoundedBody.read(request, properties.maxBytes())
-                .flatMap(bytes -> {
-                    if (!type.matches(bytes)) {
-                        return Mono.error(ApiProblem.invalidField("body",
-                                "The bytes are not a " + type.contentType() + " image"));
-                    }
-                    return assets.store(tenant, assetKind, job, type, bytes);
-                })
+                .flatMap(bytes -> assets.storeOutput(tenant, job, type, bytes, outputFormat, modelName))
                 .map(asset -> ResponseEntity.created(URI.create("/internal/assets/" + asset.id())).body(asset));
+    }
+
+    /** {@code {tenantId, source, jobId}}: source is an http(s) URL, a data URI, base64 or an asset id. */
+    @PostMapping(path = "/references", consumes = MediaType.APPLICATION_JSON_VALUE)
+    public Mono<ResponseEntity<Asset>> reference(@RequestBody ReferenceRequest body) {
+        String tenant = UploadParameters.tenantId(body.tenantId());
+        String job = UploadParameters.jobId(body.jobId());
+        return sources.store(tenant, job, body.source()).map(AssetController::answer);
+    }
+
+    /** Multipart: a {@code file} part, and {@code tenantId} (and {@code jobId}) as parts or query parameters. */
+    @PostMapping(path = "/references", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    public Mono<ResponseEntity<Asset>> multipart(@RequestParam(required = false) String tenantId,
+            @RequestParam(required = false) String jobId, ServerWebExchange exchange) {
+        return exchange.getMultipartData().flatMap(parts -> {
+            String tenant = UploadParameters.tenantId(tenantId != null ? tenantId : field(parts.getFirst("tenantId")));
+            String job = UploadParameters.jobId(jobId != null ? jobId : field(parts.getFirst("jobId")));
+            Part file = parts.getFirst("file");
+            if (file == null) {
+                return Mono.error(ApiProblem.invalidField("file", "The multipart body needs a file part"));
+            }
+            return BoundedBody.read(file.content(), properties.maxBytes(), "file")
+                    .flatMap(bytes -> assets.storeReference(tenant, job, bytes));
+        }).map(AssetController::answer);
+    }
+
+    private static String field(Part part) {
+        return part instanceof FormFieldPart form ? form.value() : null;
+    }
+
+    private static ResponseEntity<Asset> answer(Assets.Stored stored) {
+        Asset asset = stored.asset();
+        return stored.created()
+                ? ResponseEntity.created(URI.create("/internal/assets/" + asset.id())).body(asset)
+                : ResponseEntity.ok(asset);
+    }
+
+    public record ReferenceRequest(String tenantId, String source, String jobId) {
     }
 
     @GetMapping("/{id}")

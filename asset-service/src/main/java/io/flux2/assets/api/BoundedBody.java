@@ -1,7 +1,9 @@
 package io.flux2.assets.api;
 
 import io.flux2.common.problem.ApiProblem;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import reactor.core.publisher.Flux;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -20,7 +22,11 @@ final class BoundedBody {
         if (request.getHeaders().getContentLength() > maxBytes) {
             return Mono.error(tooLarge(maxBytes));
         }
-        return DataBufferUtils.join(request.getBody(), (int) Math.min(maxBytes, Integer.MAX_VALUE))
+        return read(request.getBody(), maxBytes, "body");
+    }
+
+    static Mono<byte[]> read(Flux<DataBuffer> body, long maxBytes, String field) {
+        return DataBufferUtils.join(body, (int) Math.min(maxBytes, Integer.MAX_VALUE))
                 .map(buffer -> {
                     try {
                         byte[] bytes = new byte[buffer.readableByteCount()];
@@ -30,13 +36,17 @@ final class BoundedBody {
                         DataBufferUtils.release(buffer);
                     }
                 })
-                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(maxBytes))
+                .onErrorMap(DataBufferLimitException.class, e -> tooLarge(maxBytes, field))
                 .filter(bytes -> bytes.length > 0)
-                .switchIfEmpty(Mono.error(() -> ApiProblem.invalidField("body", "The body is empty")));
+                .switchIfEmpty(Mono.error(() -> ApiProblem.invalidField(field, "The " + field + " is empty")));
     }
 
     static ApiProblem tooLarge(long maxBytes) {
+        return tooLarge(maxBytes, "body");
+    }
+
+    static ApiProblem tooLarge(long maxBytes, String field) {
         return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "Body too large",
-                "The body must be at most " + maxBytes + " bytes").with("field", "body").with("limit", maxBytes);
+                "The " + field + " must be at most " + maxBytes + " bytes").with("field", field).with("limit", maxBytes);
     }
 }

@@ -38,6 +38,31 @@ final class UploadParameters {
                 "Content-Type must be image/png, image/jpeg or image/webp"));
     }
 
+    /** A reference's type comes from its bytes; the header only has to be an image type or octet-stream. */
+    static void referenceType(MediaType contentType) {
+        if (contentType != null && !contentType.getType().equals("image")
+                && !contentType.isCompatibleWith(MediaType.APPLICATION_OCTET_STREAM)) {
+            throw ApiProblem.invalidField("contentType", "Content-Type must be an image type or application/octet-stream");
+        }
+    }
+
+    /** The output format to encode in; absent: keep the bytes as they came. */
+    static ImageType format(String format) {
+        if (format == null || format.isBlank()) {
+            return null;
+        }
+        return switch (format.toLowerCase(java.util.Locale.ROOT)) {
+            case "png" -> ImageType.PNG;
+            case "jpeg", "jpg" -> ImageType.JPEG;
+            case "webp" -> ImageType.WEBP;
+            default -> throw ApiProblem.invalidField("format", "format must be png, jpeg or webp");
+        };
+    }
+
+    static String model(String model) {
+        return model == null || model.isBlank() ? null : keySafe("model", model);
+    }
+
     /** A malformed id cannot name an asset, so it is simply not found. */
     static UUID assetId(String id) {
         try {

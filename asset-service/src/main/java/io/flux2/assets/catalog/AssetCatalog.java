@@ -2,11 +2,13 @@ package io.flux2.assets.catalog;
 
 import io.flux2.assets.Asset;
 import io.r2dbc.spi.Readable;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** The metadata rows in {@code assets.assets}: what exists, whose it is, and where its bytes are. */
@@ -14,7 +16,7 @@ import reactor.core.publisher.Mono;
 public class AssetCatalog {
 
     private static final String COLUMNS =
-            "id, tenant_id, kind, object_key, content_type, size_bytes, sha256, created_at, job_id";
+            "id, tenant_id, kind, object_key, content_type, size_bytes, sha256, created_at, job_id, width, height";
 
     private final DatabaseClient db;
 
@@ -24,7 +26,7 @@ public class AssetCatalog {
 
     public Mono<Asset> insert(Asset asset) {
         var insert = db.sql("insert into assets.assets (" + COLUMNS + ") values "
-                        + "(:id, :tenant, :kind, :key, :type, :size, :sha, :at, :job)")
+                        + "(:id, :tenant, :kind, :key, :type, :size, :sha, :at, :job, :width, :height)")
                 .bind("id", asset.id())
                 .bind("tenant", asset.tenantId())
                 .bind("kind", asset.kind())
@@ -34,6 +36,8 @@ public class AssetCatalog {
                 .bind("sha", asset.sha256())
                 .bind("at", asset.createdAt().atOffset(ZoneOffset.UTC));
         insert = asset.jobId() == null ? insert.bindNull("job", String.class) : insert.bind("job", asset.jobId());
+        insert = asset.width() == null ? insert.bindNull("width", Integer.class) : insert.bind("width", asset.width());
+        insert = asset.height() == null ? insert.bindNull("height", Integer.class) : insert.bind("height", asset.height());
         return insert.then()
                 .thenReturn(asset);
     }
@@ -43,6 +47,40 @@ public class AssetCatalog {
                 .bind("id", id)
                 .map(AssetCatalog::toAsset)
                 .one();
+    }
+
+    public Mono<Asset> findByKey(String key) {
+        return db.sql("select " + COLUMNS + " from assets.assets where object_key = :key")
+                .bind("key", key)
+                .map(AssetCatalog::toAsset)
+                .one();
+    }
+
+    /** The tenant's reference with these exact normalised bytes, if one is stored. */
+    public Mono<Asset> findReference(String tenantId, String sha256) {
+        return db.sql("select " + COLUMNS + " from assets.assets where tenant_id = :tenant and kind = 'reference'"
+                        + " and sha256 = :sha order by created_at limit 1")
+                .bind("tenant", tenantId)
+                .bind("sha", sha256)
+                .map(AssetCatalog::toAsset)
+                .one();
+    }
+
+    public Mono<Void> touch(UUID id, Instant at) {
+        return db.sql("update assets.assets set last_used_at = :at where id = :id")
+                .bind("id", id).bind("at", at.atOffset(ZoneOffset.UTC)).then();
+    }
+
+    /** Assets of a kind not created or used since {@code cutoff}, oldest first. */
+    public Flux<Asset> expired(String kind, Instant cutoff, int limit) {
+        return db.sql("select " + COLUMNS + " from assets.assets where kind = :kind"
+                        + " and coalesce(last_used_at, created_at) < :cutoff"
+                        + " order by coalesce(last_used_at, created_at) limit :limit")
+                .bind("kind", kind)
+                .bind("cutoff", cutoff.atOffset(ZoneOffset.UTC))
+                .bind("limit", limit)
+                .map(AssetCatalog::toAsset)
+                .all();
     }
 
     public Mono<Void> delete(UUID id) {
@@ -55,6 +93,7 @@ public class AssetCatalog {
         return new Asset(row.get("id", UUID.class), row.get("tenant_id", String.class), row.get("kind", String.class),
                 row.get("object_key", String.class), row.get("content_type", String.class),
                 size == null ? 0 : size, row.get("sha256", String.class),
-                createdAt == null ? null : createdAt.toInstant(), row.get("job_id", String.class));
+                createdAt == null ? null : createdAt.toInstant(), row.get("job_id", String.class),
+                row.get("width", Integer.class), row.get("height", Integer.class));
     }
 }

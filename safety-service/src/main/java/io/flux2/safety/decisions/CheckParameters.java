@@ -27,6 +27,25 @@ public class CheckParameters {
         return subject;
     }
 
+    /**
+     * The tolerance to check at: the requested one (or the default), capped at the tier's maximum.
+     *
+     * @param requested what the caller asked for, after the range check
+     * @param effective what the check runs at
+     */
+    public record Tolerance(int requested, int effective, String tier) {
+    }
+
+    public Tolerance tolerance(Integer tolerance, String tier) {
+        int requested = tolerance(tolerance);
+        if (tier != null && tier.length() > 64) {
+            throw ApiProblem.outOfRange("tier", 64, "tier must be at most 64 characters");
+        }
+        int cap = tier == null ? properties.maxTolerance()
+                : properties.tierMaxTolerance().getOrDefault(tier, properties.maxTolerance());
+        return new Tolerance(requested, Math.min(requested, cap), tier);
+    }
+
     public int tolerance(Integer tolerance) {
         if (tolerance == null) {
             return properties.defaultTolerance();

@@ -27,11 +27,18 @@ public class DecisionLog {
     }
 
     public Mono<Decision> record(String subject, CheckKind kind, String inputSha256, int tolerance, Verdict verdict) {
+        return record(subject, kind, inputSha256, new CheckParameters.Tolerance(tolerance, tolerance, null), verdict);
+    }
+
+    public Mono<Decision> record(String subject, CheckKind kind, String inputSha256, CheckParameters.Tolerance tolerance,
+            Verdict verdict) {
         UUID id = UUID.randomUUID();
-        return db.sql("""
+        var insert = db.sql("""
                         insert into safety.decisions
-                            (id, subject, kind, input_sha256, flagged, reasons, policy_version, tolerance, created_at)
-                        values (:id, :subject, :kind, :sha, :flagged, cast(:reasons as jsonb), :policy, :tolerance, :at)
+                            (id, subject, kind, input_sha256, flagged, reasons, policy_version, tolerance, created_at,
+                             scores, tier, requested_tolerance)
+                        values (:id, :subject, :kind, :sha, :flagged, cast(:reasons as jsonb), :policy, :tolerance, :at,
+                                cast(:scores as jsonb), :tier, :requested)
                         """)
                 .bind("id", id)
                 .bind("subject", subject)
@@ -40,9 +47,12 @@ public class DecisionLog {
                 .bind("flagged", verdict.flagged())
                 .bind("reasons", json.writeValueAsString(verdict.reasons()))
                 .bind("policy", policyVersion)
-                .bind("tolerance", tolerance)
+                .bind("tolerance", tolerance.effective())
                 .bind("at", Instant.now().atOffset(ZoneOffset.UTC))
-                .then()
-                .thenReturn(new Decision(id, verdict.flagged(), verdict.reasons(), policyVersion));
+                .bind("scores", json.writeValueAsString(verdict.scores()))
+                .bind("requested", tolerance.requested());
+        insert = tolerance.tier() == null ? insert.bindNull("tier", String.class) : insert.bind("tier", tolerance.tier());
+        return insert.then()
+                .thenReturn(Decision.of(id, verdict, policyVersion, tolerance.effective()));
     }
 }

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /** Refuses images already known to be forbidden, at every tolerance: an exact sha256 match from configuration. */
 @Component
+@Order(0)
 public class BlockedHashCheck implements ImageCheck {
 
     static final String REASON = "known-blocked-image";

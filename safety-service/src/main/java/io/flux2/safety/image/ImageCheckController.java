@@ -8,9 +8,8 @@ import io.flux2.safety.decisions.Decision;
 import io.flux2.safety.decisions.DecisionLog;
 import io.flux2.safety.decisions.Sha256;
 import io.flux2.safety.decisions.Verdict;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
@@ -19,6 +18,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 @RestController
 public class ImageCheckController {
@@ -30,17 +30,23 @@ public class ImageCheckController {
 
     public ImageCheckController(List<ImageCheck> checks, CheckParameters parameters, DecisionLog decisions,
             SafetyProperties properties) {
-        this.checks = checks;
+        this.checks = checks.stream().sorted(AnnotationAwareOrderComparator.INSTANCE).toList();
         this.parameters = parameters;
         this.decisions = decisions;
         this.maxBytes = properties.image().maxBytes();
     }
 
+    /**
+     * @param purpose {@code reference} (an input image) or {@code output} (a generated one); recorded
+     * @param tier    the caller's tier, whose cap applies to the tolerance
+     */
     @PostMapping("/internal/checks/image")
     public Mono<Decision> check(@RequestParam(required = false) String subject,
-            @RequestParam(required = false) Integer tolerance, ServerHttpRequest request) {
+            @RequestParam(required = false) Integer tolerance, @RequestParam(required = false) String tier,
+            @RequestParam(required = false) String purpose, ServerHttpRequest request) {
         String checkedSubject = parameters.subject(subject);
-        int checkedTolerance = parameters.tolerance(tolerance);
+        CheckParameters.Tolerance checkedTolerance = parameters.tolerance(tolerance, tier);
+        CheckKind kind = CheckKind.imagePurpose(purpose);
         if (request.getHeaders().getContentLength() > maxBytes) {
             throw tooLarge();
         }
@@ -48,20 +54,25 @@ public class ImageCheckController {
             ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> ApiProblem.invalidField("body",
                     "The body is not a PNG, JPEG or WebP image"));
             String sha = Sha256.hex(bytes);
-            Verdict verdict = judge(new ImageCheck.CheckedImage(bytes, format, sha), checkedTolerance);
-            return decisions.record(checkedSubject, CheckKind.IMAGE, sha, checkedTolerance, verdict);
+            // Classifiers are CPU-bound: off the event loop.
+            return Mono.fromCallable(() -> judge(new ImageCheck.CheckedImage(bytes, format, sha),
+                            checkedTolerance.effective()))
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .flatMap(verdict -> decisions.record(checkedSubject, kind, sha, checkedTolerance, verdict));
         });
     }
 
+    /** Checks in order; the first that flags decides (a known-blocked image is not decoded at all). */
     private Verdict judge(ImageCheck.CheckedImage image, int tolerance) {
-        Set<String> reasons = new LinkedHashSet<>();
+        java.util.Map<String, Double> scores = new java.util.TreeMap<>();
         for (ImageCheck check : checks) {
             Verdict verdict = check.check(image, tolerance);
+            scores.putAll(verdict.scores());
             if (verdict.flagged()) {
-                reasons.addAll(verdict.reasons());
+                return new Verdict(true, verdict.reasons(), scores);
             }
         }
-        return reasons.isEmpty() ? Verdict.pass() : Verdict.flag(List.copyOf(reasons));
+        return new Verdict(false, List.of(), scores);
     }
 
     private Mono<byte[]> readBody(ServerHttpRequest request) {

@@ -28,11 +28,11 @@ public class PromptCheckController {
     @PostMapping("/internal/checks/prompt")
     public Mono<Decision> check(@RequestBody PromptCheckRequest request) {
         String subject = parameters.subject(request.subject());
-        int tolerance = parameters.tolerance(request.tolerance());
+        CheckParameters.Tolerance tolerance = parameters.tolerance(request.tolerance(), request.tier());
         if (request.prompt() == null) {
             throw ApiProblem.invalidField("prompt", "prompt is required");
         }
         String sha = Sha256.hex(request.prompt().getBytes(StandardCharsets.UTF_8));
-        return decisions.record(subject, CheckKind.PROMPT, sha, tolerance, filter.check(request.prompt(), tolerance));
+        return decisions.record(subject, CheckKind.PROMPT, sha, tolerance, filter.check(request.prompt(), tolerance.effective()));
     }
 }

@@ -3,17 +3,23 @@ package io.flux2.safety.prompt;
 import io.flux2.safety.SafetyProperties;
 import io.flux2.safety.decisions.Verdict;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
 /**
- * Matches a normalised prompt against the configured terms of each category. Terms match as whole words
- * only, so a harmless word that happens to contain a blocked one ("Scunthorpe") passes. Reasons name
- * the category, never the matched text, so a decision cannot leak the prompt back.
+ * Matches every normalised reading of a prompt ({@link PromptNormalizer#variants}) against the configured
+ * terms of each category. Terms match as whole words only (a plural {@code s} included), so a
+ * harmless word that happens to contain a blocked one ("Scunthorpe", "skilled", "method") passes; a
+ * phrase also matches written as one word ("selfharm"). A category with {@code co-occurs-with} counts only
+ * when one of those categories also matched, whatever their own tolerance. Reasons name the category,
+ * never the matched text, so a decision cannot leak the prompt back.
  */
 @Component
 public class PromptFilter {
@@ -31,24 +37,47 @@ public class PromptFilter {
     }
 
     public Verdict check(String prompt, int tolerance) {
-        String normalized = PromptNormalizer.normalize(prompt);
-        List<String> reasons = new ArrayList<>();
+        List<String> readings = PromptNormalizer.variants(prompt);
+        Set<String> matched = new TreeSet<>();
         categories.forEach((name, category) -> {
-            if (!category.settings().allows(tolerance) && category.pattern().matcher(normalized).find()) {
-                reasons.add(name);
+            for (String reading : readings) {
+                if (category.pattern().matcher(reading).find()) {
+                    matched.add(name);
+                    return;
+                }
             }
         });
+        List<String> reasons = new ArrayList<>();
+        for (String name : matched) {
+            SafetyProperties.Category settings = categories.get(name).settings();
+            if (!settings.coOccursWith().isEmpty() && settings.coOccursWith().stream().noneMatch(matched::contains)) {
+                continue;
+            }
+            if (!settings.allows(tolerance)) {
+                reasons.add(name);
+            }
+        }
         return reasons.isEmpty() ? Verdict.pass() : Verdict.flag(reasons);
     }
 
     /** One alternation per category; a letter or digit on either side means the term is part of a longer word. */
     private static Pattern compile(List<String> terms) {
-        String alternatives = terms.stream()
-                .map(PromptNormalizer::normalize)
-                .filter(term -> !term.isEmpty())
+        Set<String> forms = new LinkedHashSet<>();
+        for (String term : terms) {
+            String normalized = PromptNormalizer.normalize(term);
+            if (!normalized.isEmpty()) {
+                forms.add(normalized);
+                if (normalized.indexOf(' ') >= 0) {
+                    forms.add(normalized.replace(" ", ""));
+                }
+            }
+        }
+        String alternatives = forms.stream()
+                // Longest first, so a phrase wins over a word it starts with.
+                .sorted((a, b) -> Integer.compare(b.length(), a.length()))
                 .map(Pattern::quote)
                 .collect(Collectors.joining("|"));
-        return Pattern.compile("(?<![\\p{L}\\p{N}])(?:" + alternatives + ")(?![\\p{L}\\p{N}])");
+        return Pattern.compile("(?<![\\p{L}\\p{N}])(?:" + alternatives + ")s?(?![\\p{L}\\p{N}])");
     }
 
     private record CompiledCategory(SafetyProperties.Category settings, Pattern pattern) {
