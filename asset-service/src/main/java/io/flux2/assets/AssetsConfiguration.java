@@ -1,6 +1,6 @@
 package io.flux2.assets;
 
-import io.flux2.assets.fetch.SsrfGuard;
+import io.flux2.common.net.SsrfGuard;
 import io.flux2.assets.fetch.UrlFetcher;
 import io.flux2.assets.images.ImageCodec;
 import org.springframework.context.annotation.Bean;

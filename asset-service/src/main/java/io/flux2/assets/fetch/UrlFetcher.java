@@ -1,6 +1,7 @@
 package io.flux2.assets.fetch;
 
 import io.flux2.assets.AssetProperties;
+import io.flux2.common.net.SsrfGuard;
 import io.flux2.common.problem.ApiProblem;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.flux2.assets.fetch;
+package io.flux2.common.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;

@@ -1,4 +1,4 @@
-package io.flux2.assets.fetch;
+package io.flux2.common.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
