@@ -21,6 +21,11 @@ public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir,
                 Path.of("model-tools", "packages", MODEL_NAME), LOCAL_API_KEY, 1);
     }
 
+    /** The image classifier safety-service runs on references and outputs; it sits beside the model. */
+    public Path safetyClassifierDir() {
+        return modelDir.resolveSibling("safety-tiny");
+    }
+
     public String gatewayUrl() {
         return "http://127.0.0.1:" + ports.gateway();
     }

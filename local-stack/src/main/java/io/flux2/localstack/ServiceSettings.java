@@ -25,7 +25,10 @@ final class ServiceSettings {
     }
 
     Map<String, Object> safety() {
-        return withDatabase(base(platform.ports().safety()));
+        Map<String, Object> p = withDatabase(base(platform.ports().safety()));
+        p.put("flux.safety.image.classifier.package-dir", platform.safetyClassifierDir().toAbsolutePath().toString());
+        p.put("flux.safety.image.classifier.required", true);
+        return p;
     }
 
     Map<String, Object> assets() {
