@@ -1,5 +1,6 @@
 package io.flux2.jobs;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -25,5 +26,9 @@ public record Job(
         Instant availableAt,
         Instant nextCheckAt,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String apiKeyId,
+        BigDecimal cost,
+        Integer stepsRun,
+        Integer totalSteps) {
 }

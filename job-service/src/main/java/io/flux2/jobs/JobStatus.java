@@ -9,5 +9,11 @@ public enum JobStatus {
     READY,
     REQUEST_MODERATED,
     CONTENT_MODERATED,
-    ERROR
+    ERROR,
+    CANCELLED;
+
+    /** Whether the job has ended: nothing changes its status any more. */
+    public boolean isFinal() {
+        return ordinal() >= READY.ordinal();
+    }
 }

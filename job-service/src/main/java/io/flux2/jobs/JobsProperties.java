@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.annotation.Validated;
 
@@ -19,7 +20,15 @@ public record JobsProperties(
         @Min(1) int maxAttempts,
         @NotNull @Valid Leases leases,
         @NotNull @Valid Retry retry,
-        @NotNull @Valid Safety safety) {
+        @NotNull @Valid Safety safety,
+        @NotNull @Valid Idempotency idempotency,
+        @NotNull @Valid ActiveJobs activeJobs,
+        @NotNull @Valid Events events,
+        @NotNull @Valid Listing listing,
+        @NotNull @Valid Listen listen,
+        @NotNull @Valid Retention retention,
+        @NotNull @Valid Webhooks webhooks,
+        @NotNull @Valid Metrics metrics) {
 
     /**
      * @param duration            how long a lease lives without a heartbeat; each heartbeat extends it by this
@@ -58,5 +67,73 @@ public record JobsProperties(
             @NotNull Duration sweepInterval,
             @Min(1) int batchSize,
             @Min(1) int concurrency) {
+    }
+
+    /** @param ttl how long an Idempotency-Key is remembered; after that the same key creates a new job */
+    public record Idempotency(@NotNull Duration ttl) {
+    }
+
+    /** @param retryAfter what the 429 of a reached active-job limit tells the client to wait */
+    public record ActiveJobs(@NotNull Duration retryAfter) {
+    }
+
+    /**
+     * @param pollInterval how often an SSE stream looks for new events when no NOTIFY woke it
+     * @param keepalive    how often an idle SSE stream sends a comment line, so proxies keep it open
+     */
+    public record Events(@NotNull Duration pollInterval, @NotNull Duration keepalive) {
+    }
+
+    /** @param defaultLimit page size of a list without {@code limit}; @param maxLimit the largest page */
+    public record Listing(@Min(1) int defaultLimit, @Min(1) int maxLimit) {
+    }
+
+    /**
+     * The LISTEN connection that wakes long-polls and SSE streams.
+     *
+     * @param enabled        off: only polling wakes them
+     * @param reconnectDelay wait before opening it again after it dropped
+     * @param pingInterval   how often it is checked with a query, so a silently dead connection is noticed
+     */
+    public record Listen(boolean enabled, @NotNull Duration reconnectDelay, @NotNull Duration pingInterval) {
+    }
+
+    /**
+     * @param maxAge        finished jobs older than this (since their last change) are deleted with their output
+     * @param sweepInterval how often the retention sweeper runs
+     * @param batchSize     the most jobs one sweep deletes
+     */
+    public record Retention(@NotNull Duration maxAge, @NotNull Duration sweepInterval, @Min(1) int batchSize) {
+    }
+
+    /**
+     * @param dispatchInterval how often due deliveries are looked for
+     * @param batchSize        the most deliveries one dispatch claims
+     * @param concurrency      the most deliveries sent at once
+     * @param timeout          connect + response time allowed per attempt
+     * @param initialBackoff   wait after the first failed attempt; doubled each time up to maxBackoff
+     * @param maxBackoff       the longest wait between attempts
+     * @param maxAttempts      attempts before a delivery is given up
+     * @param maxDuration      retries stop this long after the first attempt (or a redelivery)
+     * @param allowlist        {@code host} or {@code host:port} targets exempt from the SSRF guard
+     */
+    public record Webhooks(
+            @NotNull Duration dispatchInterval,
+            @Min(1) int batchSize,
+            @Min(1) int concurrency,
+            @NotNull Duration timeout,
+            @NotNull Duration initialBackoff,
+            @NotNull Duration maxBackoff,
+            @Min(1) int maxAttempts,
+            @NotNull Duration maxDuration,
+            List<String> allowlist) {
+
+        public Webhooks {
+            allowlist = allowlist == null ? List.of() : List.copyOf(allowlist);
+        }
+    }
+
+    /** @param refreshInterval how often the {@code flux.jobs.queued} gauge is recounted */
+    public record Metrics(@NotNull Duration refreshInterval) {
     }
 }

@@ -19,7 +19,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
-/** The queue's side for inference pods: long-poll for a lease, heartbeat it, complete or fail it. */
+/** The queue's side for inference pods: long-poll for a lease, heartbeat it, complete, fail or cancel it. */
 @RestController
 @RequestMapping("/internal/leases")
 public class LeaseController {
@@ -55,7 +55,7 @@ public class LeaseController {
         if (body.step() > body.totalSteps()) {
             throw ApiProblem.outOfRange("step", body.totalSteps(), "step may not exceed totalSteps");
         }
-        return queue.heartbeat(lease(leaseId), (double) body.step() / body.totalSteps());
+        return queue.heartbeat(lease(leaseId), body.step(), body.totalSteps());
     }
 
     @PostMapping("/{leaseId}/complete")
@@ -73,6 +73,14 @@ public class LeaseController {
     public Mono<ResponseEntity<Void>> fail(@PathVariable String leaseId, @RequestBody FailRequest body) {
         String message = body.message() == null || body.message().isBlank() ? DEFAULT_FAILURE : body.message();
         return queue.fail(lease(leaseId), message, Boolean.TRUE.equals(body.retryable()))
+                .thenReturn(ResponseEntity.ok().<Void>build());
+    }
+
+    /** The worker stopped because the job was cancelled; {@code stepsRun} is what gets billed. */
+    @PostMapping("/{leaseId}/cancelled")
+    public Mono<ResponseEntity<Void>> cancelled(@PathVariable String leaseId,
+            @Valid @RequestBody(required = false) CancelledRequest body) {
+        return queue.cancelled(lease(leaseId), body == null ? null : body.stepsRun())
                 .thenReturn(ResponseEntity.ok().<Void>build());
     }
 

@@ -12,7 +12,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * Takes back leases whose worker stopped heartbeating (pod killed, node lost): the job is queued again,
- * or fails once it has used all its attempts. One UPDATE does it all, so replicas sweeping at the same
+ * or fails once it has used all its attempts, or ends CANCELLED when a cancel was waiting for the worker.
+ * One UPDATE does it all, so replicas sweeping at the same
  * time never both act on one job.
  */
 @Component
@@ -31,11 +32,14 @@ public class LeaseExpirySweeper extends PeriodicTask {
 
     @Override
     protected Flux<Job> sweep() {
-        String giveUp = "j.attempts >= j.max_attempts";
+        String giveUp = "(j.cancel_requested or j.attempts >= j.max_attempts)";
         return transitions.apply("""
                         update jobs.jobs j
-                        set status = case when %1$s then 'ERROR' else 'QUEUED' end,
-                            details = case when %1$s
+                        set status = case when j.cancel_requested then 'CANCELLED'
+                                          when %1$s then 'ERROR' else 'QUEUED' end,
+                            details = case when j.cancel_requested
+                                then jsonb_build_object('message', 'cancelled on request')
+                                when %1$s
                                 then jsonb_build_object('message', 'lease expired '
                                      || (select count(*) + 1 from jobs.job_events e
                                          where e.job_id = j.id and e.type = 'LEASE_EXPIRED') || ' times')
@@ -46,7 +50,8 @@ public class LeaseExpirySweeper extends PeriodicTask {
                         where j.status = 'RUNNING' and j.lease_expires_at < now()
                         """.formatted(giveUp),
                         "'LEASE_EXPIRED'",
-                        "jsonb_build_object('status', c.status, 'workerId', c.lease_owner, 'attempt', c.attempts)",
+                        "jsonb_build_object('status', c.status, 'workerId', c.lease_owner, 'attempt', c.attempts, "
+                                + "'stepsRun', c.steps_run)",
                         spec -> spec)
                 .doOnNext(job -> {
                     log.info("Lease of job {} (worker {}, attempt {}) expired; job is now {}",

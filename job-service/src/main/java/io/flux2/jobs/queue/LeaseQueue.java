@@ -51,7 +51,7 @@ public class LeaseQueue {
                         update jobs.jobs j
                         set status = 'RUNNING', lease_id = gen_random_uuid(), lease_owner = :workerId,
                             lease_expires_at = now() + :leaseMs * interval '1 millisecond',
-                            attempts = j.attempts + 1, progress = 0, updated_at = now()
+                            attempts = j.attempts + 1, progress = 0, steps_run = 0, updated_at = now()
                         where j.id = (select q.id from jobs.jobs q
                                       where q.status = 'QUEUED' and q.model = any(:models) and q.available_at <= now()
                                       order by q.priority desc, q.created_at
@@ -68,18 +68,30 @@ public class LeaseQueue {
     }
 
     /**
-     * Records progress and extends the lease. A lease past its expiry that the sweeper has not taken back
-     * yet is still extended: nobody else holds the job, and the work done so far is worth keeping.
+     * Records progress and extends the lease; a step the job had not reported before appends a PROGRESS
+     * event (what SSE streams show). A lease past its expiry that the sweeper has not taken back yet is
+     * still extended: nobody else holds the job, and the work done so far is worth keeping.
      */
-    public Mono<Heartbeat> heartbeat(UUID leaseId, double progress) {
+    public Mono<Heartbeat> heartbeat(UUID leaseId, int step, int totalSteps) {
         return db.sql("""
-                        update jobs.jobs
-                        set progress = :progress, lease_expires_at = now() + :leaseMs * interval '1 millisecond',
-                            updated_at = now()
-                        where lease_id = :leaseId and status = 'RUNNING'
-                        returning cancel_requested, lease_expires_at
+                        with changed as (
+                            update jobs.jobs j
+                            set progress = :progress, steps_run = :step, total_steps = :totalSteps,
+                                lease_expires_at = now() + :leaseMs * interval '1 millisecond', updated_at = now()
+                            from jobs.jobs before
+                            where before.id = j.id and j.lease_id = :leaseId and j.status = 'RUNNING'
+                            returning j.id, j.cancel_requested, j.lease_expires_at, before.steps_run as previous_step
+                        ), logged as (
+                            insert into jobs.job_events (job_id, type, data)
+                            select c.id, 'PROGRESS', jsonb_build_object('status', 'RUNNING', 'step', :step,
+                                                                         'totalSteps', :totalSteps)
+                            from changed c where c.previous_step is distinct from :step
+                        )
+                        select cancel_requested, lease_expires_at from changed
                         """)
-                .bind("progress", (float) progress)
+                .bind("progress", (float) step / totalSteps)
+                .bind("step", step)
+                .bind("totalSteps", totalSteps)
                 .bind("leaseMs", properties.leases().duration().toMillis())
                 .bind("leaseId", leaseId)
                 .map(row -> new Heartbeat(Boolean.TRUE.equals(row.get("cancel_requested", Boolean.class)),
@@ -115,34 +127,60 @@ public class LeaseQueue {
 
     /**
      * Ends a lease that failed: back to the queue after a backoff when the failure may pass and attempts
-     * are left, else ERROR with the worker's message. A repeat of a final failure is accepted.
+     * are left, else ERROR with the worker's message. A job whose cancel was requested ends CANCELLED
+     * instead, whatever the failure (a worker that stops on a cancel may report it as a failure). A repeat
+     * of a final failure is accepted.
      */
     public Mono<Job> fail(UUID leaseId, String message, boolean retryable) {
-        String retry = ":retryable and j.attempts < j.max_attempts";
+        String retry = "not j.cancel_requested and :retryable and j.attempts < j.max_attempts";
         return transitions.applyOne("""
                         update jobs.jobs j
-                        set status = case when %1$s then 'QUEUED' else 'ERROR' end,
+                        set status = case when j.cancel_requested then 'CANCELLED'
+                                          when %1$s then 'QUEUED' else 'ERROR' end,
                             available_at = case when %1$s
                                 then now() + least(:backoffMs * power(2, j.attempts - 1), :maxBackoffMs)
                                              * interval '1 millisecond'
                                 else j.available_at end,
-                            details = case when %1$s then j.details
-                                else jsonb_build_object('message', :message::text) end,
+                            details = case when j.cancel_requested
+                                               then jsonb_build_object('message', 'cancelled on request')
+                                           when %1$s then j.details
+                                           else jsonb_build_object('message', :message::text) end,
                             lease_id = case when %1$s then null else j.lease_id end,
                             progress = case when %1$s then 0 else j.progress end,
                             lease_expires_at = null, updated_at = now()
                         where j.lease_id = :leaseId and j.status = 'RUNNING'
                         """.formatted(retry),
-                "case when c.status = 'QUEUED' then 'RETRY_SCHEDULED' else 'FAILED' end",
+                "case c.status when 'QUEUED' then 'RETRY_SCHEDULED' when 'CANCELLED' then 'CANCELLED' else 'FAILED' end",
                 "jsonb_build_object('status', c.status, 'message', :message::text, 'retryable', :retryable, "
-                        + "'attempt', c.attempts, 'availableAt', c.available_at)",
+                        + "'attempt', c.attempts, 'availableAt', c.available_at, 'stepsRun', c.steps_run)",
                 spec -> spec.bind("retryable", retryable)
                         .bind("backoffMs", properties.retry().initialBackoff().toMillis())
                         .bind("maxBackoffMs", properties.retry().maxBackoff().toMillis())
                         .bind("message", message)
                         .bind("leaseId", leaseId))
                 .switchIfEmpty(Mono.defer(() -> store.findByLease(leaseId)
-                        .filter(job -> job.status() == JobStatus.ERROR)
+                        .filter(job -> job.status() == JobStatus.ERROR || job.status() == JobStatus.CANCELLED)
+                        .switchIfEmpty(Mono.error(() -> new LeaseLostException(leaseId)))));
+    }
+
+    /**
+     * The worker stopped on a cancel (or on its own) after {@code stepsRun} steps: the job ends CANCELLED
+     * and bills those steps. A repeat is accepted.
+     */
+    public Mono<Job> cancelled(UUID leaseId, Integer stepsRun) {
+        return transitions.applyOne("""
+                        update jobs.jobs j
+                        set status = 'CANCELLED', steps_run = coalesce(:stepsRun, j.steps_run),
+                            details = jsonb_build_object('message', 'cancelled on request'),
+                            lease_expires_at = null, updated_at = now()
+                        where j.lease_id = :leaseId and j.status = 'RUNNING'
+                        """,
+                "'CANCELLED'",
+                "jsonb_build_object('status', c.status, 'stepsRun', c.steps_run, 'totalSteps', c.total_steps)",
+                spec -> (stepsRun == null ? spec.bindNull("stepsRun", Integer.class) : spec.bind("stepsRun", stepsRun))
+                        .bind("leaseId", leaseId))
+                .switchIfEmpty(Mono.defer(() -> store.findByLease(leaseId)
+                        .filter(job -> job.status() == JobStatus.CANCELLED)
                         .switchIfEmpty(Mono.error(() -> new LeaseLostException(leaseId)))));
     }
 

@@ -33,7 +33,7 @@ public class LongPoll {
         }
         Flux<Object> wakeups = Flux.merge(
                 Flux.interval(leases.pollInterval()),
-                signal.queuedModels().filter(models::contains));
+                signal.queuedModels().filter(model -> model.equals(QueueSignal.ANY_MODEL) || models.contains(model)));
         // The deadline stops the ticks, never a claim in flight: cutting a claim short could lease a job
         // to nobody until its lease expires.
         return Flux.concat(Mono.just(0L), wakeups)

@@ -5,6 +5,7 @@ import io.flux2.jobs.Job;
 import io.flux2.jobs.JobResult;
 import io.flux2.jobs.JobStatus;
 import io.r2dbc.spi.Readable;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -26,7 +27,8 @@ public class JobRows {
                 t + ".request::text as request", t + ".result::text as result", t + ".details::text as details",
                 t + ".progress", t + ".attempts", t + ".max_attempts", t + ".lease_id", t + ".lease_owner",
                 t + ".lease_expires_at", t + ".cancel_requested", t + ".available_at", t + ".next_check_at",
-                t + ".created_at", t + ".updated_at");
+                t + ".created_at", t + ".updated_at", t + ".api_key_id", t + ".cost", t + ".steps_run",
+                t + ".total_steps");
     }
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
@@ -60,7 +62,11 @@ public class JobRows {
                 row.get("available_at", Instant.class),
                 row.get("next_check_at", Instant.class),
                 row.get("created_at", Instant.class),
-                row.get("updated_at", Instant.class));
+                row.get("updated_at", Instant.class),
+                row.get("api_key_id", String.class),
+                row.get("cost", BigDecimal.class),
+                row.get("steps_run", Integer.class),
+                row.get("total_steps", Integer.class));
     }
 
     /** The value as JSON text, to bind to a {@code ::jsonb} parameter. */

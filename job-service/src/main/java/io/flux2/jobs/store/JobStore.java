@@ -1,11 +1,14 @@
 package io.flux2.jobs.store;
 
-import io.flux2.jobs.GenerationRequest;
 import io.flux2.jobs.Job;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Creating and reading jobs. Changes of state go through {@link Transitions}. */
@@ -24,14 +27,14 @@ public class JobStore {
      * Inserts a job in {@code AWAITING_SAFETY} with its CREATED event. The first prompt check is due
      * {@code firstCheckDelay} later, which leaves the inline attempt alone unless it fails.
      */
-    public Mono<Job> create(String tenantId, String tier, String model, int priority, GenerationRequest request,
-            int maxAttempts, Duration firstCheckDelay) {
+    public Mono<Job> create(NewJob job, int maxAttempts, Duration firstCheckDelay) {
         String sql = """
                 with created as (
                     insert into jobs.jobs (id, tenant_id, tier, model, priority, status, request, max_attempts,
-                                           next_check_at)
+                                           next_check_at, api_key_id, cost, total_steps, webhook_url, webhook_secret)
                     values (:id, :tenantId, :tier, :model, :priority, 'AWAITING_SAFETY', :request::jsonb,
-                            :maxAttempts, now() + :checkDelayMs * interval '1 millisecond')
+                            :maxAttempts, now() + :checkDelayMs * interval '1 millisecond', :apiKeyId, :cost,
+                            :totalSteps, :webhookUrl, :webhookSecret)
                     returning *
                 ), logged as (
                     insert into jobs.job_events (job_id, type, data)
@@ -41,17 +44,25 @@ public class JobStore {
                 )
                 select %s from created c
                 """.formatted(JobRows.columns("c"));
-        return db.sql(sql)
+        var spec = db.sql(sql)
                 .bind("id", UUID.randomUUID())
-                .bind("tenantId", tenantId)
-                .bind("tier", tier)
-                .bind("model", model)
-                .bind("priority", priority)
-                .bind("request", rows.toJson(request))
+                .bind("tenantId", job.tenantId())
+                .bind("tier", job.tier())
+                .bind("model", job.model())
+                .bind("priority", job.priority())
+                .bind("request", rows.toJson(job.request()))
                 .bind("maxAttempts", maxAttempts)
-                .bind("checkDelayMs", firstCheckDelay.toMillis())
-                .map(rows::toJob)
-                .one();
+                .bind("checkDelayMs", firstCheckDelay.toMillis());
+        spec = bindNullable(spec, "apiKeyId", job.apiKeyId(), String.class);
+        spec = bindNullable(spec, "cost", job.cost(), BigDecimal.class);
+        spec = bindNullable(spec, "totalSteps", job.request().steps(), Integer.class);
+        spec = bindNullable(spec, "webhookUrl", job.webhookUrl(), String.class);
+        spec = bindNullable(spec, "webhookSecret", job.webhookSecret(), String.class);
+        return spec.map(rows::toJob).one();
+    }
+
+    static <T> GenericExecuteSpec bindNullable(GenericExecuteSpec spec, String name, T value, Class<T> type) {
+        return value == null ? spec.bindNull(name, type) : spec.bind(name, value);
     }
 
     public Mono<Job> find(UUID id) {
@@ -59,6 +70,22 @@ public class JobStore {
                 .bind("id", id)
                 .map(rows::toJob)
                 .one();
+    }
+
+    /**
+     * A tenant's jobs, newest first, starting after the job at ({@code beforeCreatedAt}, {@code beforeId})
+     * (both null for the first page).
+     */
+    public Flux<Job> list(String tenantId, Instant beforeCreatedAt, UUID beforeId, int limit) {
+        String after = beforeCreatedAt == null ? "" : " and (j.created_at, j.id) < (:createdAt, :id)";
+        var spec = db.sql("select " + JobRows.columns("j") + " from jobs.jobs j where j.tenant_id = :tenantId"
+                        + after + " order by j.created_at desc, j.id desc limit :limit")
+                .bind("tenantId", tenantId)
+                .bind("limit", limit);
+        if (beforeCreatedAt != null) {
+            spec = spec.bind("createdAt", beforeCreatedAt).bind("id", beforeId);
+        }
+        return spec.map(rows::toJob).all();
     }
 
     public Mono<Job> findByLease(UUID leaseId) {

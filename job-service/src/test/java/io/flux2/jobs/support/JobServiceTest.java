@@ -34,6 +34,19 @@ import org.springframework.test.web.reactive.server.WebTestClient;
         "flux.jobs.safety.inline-wait=1s",
         "flux.jobs.safety.retry-delay=300ms",
         "flux.jobs.safety.sweep-interval=200ms",
+        "flux.jobs.events.poll-interval=300ms",
+        "flux.jobs.events.keepalive=200ms",
+        "flux.jobs.active-jobs.retry-after=7s",
+        "flux.jobs.listing.max-limit=5",
+        "flux.jobs.retention.max-age=1h",
+        "flux.jobs.retention.sweep-interval=300ms",
+        "flux.jobs.webhooks.dispatch-interval=100ms",
+        "flux.jobs.webhooks.initial-backoff=200ms",
+        "flux.jobs.webhooks.max-backoff=1s",
+        "flux.jobs.webhooks.max-attempts=4",
+        "flux.jobs.webhooks.timeout=2s",
+        "flux.jobs.webhooks.allowlist=127.0.0.1",
+        "flux.jobs.metrics.refresh-interval=200ms",
         "flux.clients.services.safety-service.timeout=2s",
         "flux.clients.services.safety-service.retries=1",
         "flux.clients.services.safety-service.retry-backoff=50ms",
@@ -82,6 +95,37 @@ public abstract class JobServiceTest {
                         "request", request))
                 .exchange()
                 .expectStatus().isCreated());
+    }
+
+    /** A create body like {@link #createJob}'s, mutable so a test can add the issue-4 fields. */
+    protected static Map<String, Object> jobBody(String tenant, String model, String prompt) {
+        Map<String, Object> request = new HashMap<>(Map.of("prompt", prompt, "width", 512, "height", 512,
+                "seed", 42, "steps", 4, "guidance", 1.0, "outputFormat", "png"));
+        return new HashMap<>(Map.of("tenantId", tenant, "tier", "klein", "model", model, "priority", 0,
+                "request", request));
+    }
+
+    protected WebTestClient.ResponseSpec create(Map<String, Object> body) {
+        return post("/internal/jobs").bodyValue(body).exchange();
+    }
+
+    protected WebTestClient.ResponseSpec get(String uri, Object... vars) {
+        return web.get().uri(uri, vars).header("X-Internal-Token", FakeHttpService.TOKEN).exchange();
+    }
+
+    /** Leases the (queued) job of this model, reports every step, completes it with a clean output, awaits READY. */
+    protected Map<String, Object> runToReady(Object jobId, String tenant, String model, int steps) {
+        Map<String, Object> lease = lease("runner", model, 2000);
+        assertThat(lease).containsEntry("jobId", jobId);
+        for (int step = 1; step <= steps; step++) {
+            leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", step, "totalSteps", steps))
+                    .expectStatus().isOk();
+        }
+        String assetId = ASSETS.store("\u0089PNG clean".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+                "image/png");
+        leaseAction(lease.get("leaseId"), "complete", Map.of("assetId", assetId, "seed", 42, "width", 512,
+                "height", 512, "contentType", "image/png")).expectStatus().isOk();
+        return awaitStatus(jobId, tenant, "READY");
     }
 
     protected Map<String, Object> getJob(Object id, String tenant) {

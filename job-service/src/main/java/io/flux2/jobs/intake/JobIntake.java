@@ -1,0 +1,145 @@
+package io.flux2.jobs.intake;
+
+import io.flux2.common.problem.ApiProblem;
+import io.flux2.jobs.Job;
+import io.flux2.jobs.JobsProperties;
+import io.flux2.jobs.store.JobStore;
+import io.flux2.jobs.store.NewJob;
+import java.util.Objects;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Mono;
+
+/**
+ * Creates a job in one transaction that also settles its Idempotency-Key and its API key's active-job
+ * limit. Both use transaction-scoped advisory locks, so they hold across replicas and vanish with the
+ * transaction (no stuck "in flight" rows after a crash):
+ * <ul>
+ *   <li>the key's lock is only tried: a second create with the same key while the first is still in its
+ *       transaction is answered 409 at once; after the first committed it finds the stored key and replays
+ *       (same request hash) or is refused 422 (another hash);</li>
+ *   <li>the API key's lock is waited for, then its unfinished jobs are counted in a fresh statement (so the
+ *       count sees every create that committed before), and the create goes on only below the limit.</li>
+ * </ul>
+ */
+@Component
+public class JobIntake {
+
+    private static final int IDEMPOTENCY_LOCKS = 4201;
+    private static final int ACTIVE_JOB_LOCKS = 4202;
+
+    /** What {@link #create} did. */
+    public sealed interface Outcome {
+        Job job();
+    }
+
+    public record Created(Job job) implements Outcome {
+    }
+
+    /** An earlier create with the same Idempotency-Key and request hash; nothing new was created. */
+    public record Replayed(Job job) implements Outcome {
+    }
+
+    private final DatabaseClient db;
+    private final JobStore store;
+    private final TransactionalOperator transaction;
+    private final JobsProperties properties;
+
+    public JobIntake(DatabaseClient db, JobStore store, ReactiveTransactionManager transactions,
+            JobsProperties properties) {
+        this.db = db;
+        this.store = store;
+        this.transaction = TransactionalOperator.create(transactions);
+        this.properties = properties;
+    }
+
+    /**
+     * @param idempotencyKey null for none
+     * @param activeJobLimit null for no limit; applies only with an {@code apiKeyId}
+     */
+    public Mono<Outcome> create(NewJob job, String idempotencyKey, String requestHash, Integer activeJobLimit) {
+        Mono<Outcome> work = Mono.defer(() -> {
+            Mono<Outcome> fresh = Mono.defer(() -> checkLimit(job.apiKeyId(), activeJobLimit)
+                    .then(store.create(job, properties.maxAttempts(), properties.safety().retryDelay()))
+                    .flatMap(created -> (idempotencyKey == null ? Mono.<Void>empty()
+                            : remember(job.tenantId(), idempotencyKey, requestHash, created.id()))
+                            .thenReturn(new Created(created))));
+            if (idempotencyKey == null) {
+                return fresh;
+            }
+            return earlier(job.tenantId(), idempotencyKey, requestHash).<Outcome>map(Replayed::new)
+                    .switchIfEmpty(fresh);
+        });
+        return transaction.transactional(work);
+    }
+
+    /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */
+    private Mono<Job> earlier(String tenantId, String key, String requestHash) {
+        return db.sql("select pg_try_advisory_xact_lock(:space, hashtext(:tenantId || chr(10) || :key)) as locked")
+                .bind("space", IDEMPOTENCY_LOCKS)
+                .bind("tenantId", tenantId)
+                .bind("key", key)
+                .map(row -> Boolean.TRUE.equals(row.get("locked", Boolean.class)))
+                .one()
+                .flatMap(locked -> locked ? Mono.empty() : Mono.error(() -> new ApiProblem(HttpStatus.CONFLICT,
+                        "Request in progress", "A request with this Idempotency-Key is still being processed; "
+                        + "retry it shortly").with("field", "Idempotency-Key")))
+                .then(db.sql("""
+                                select request_hash, job_id from jobs.idempotency_keys
+                                where tenant_id = :tenantId and key = :key
+                                  and created_at > now() - :ttlMs * interval '1 millisecond'
+                                """)
+                        .bind("tenantId", tenantId)
+                        .bind("key", key)
+                        .bind("ttlMs", properties.idempotency().ttl().toMillis())
+                        .map(row -> new Stored(row.get("request_hash", String.class), row.get("job_id", UUID.class)))
+                        .one())
+                .flatMap(stored -> Objects.equals(stored.requestHash(), requestHash)
+                        ? store.find(stored.jobId())
+                        : Mono.error(() -> ApiProblem.invalidField("Idempotency-Key",
+                                "This Idempotency-Key was already used with a different request")));
+    }
+
+    private Mono<Void> remember(String tenantId, String key, String requestHash, UUID jobId) {
+        var spec = db.sql("""
+                        insert into jobs.idempotency_keys (tenant_id, key, request_hash, job_id)
+                        values (:tenantId, :key, :hash, :jobId)
+                        on conflict (tenant_id, key) do update
+                            set request_hash = excluded.request_hash, job_id = excluded.job_id, created_at = now()
+                        """)
+                .bind("tenantId", tenantId)
+                .bind("key", key)
+                .bind("jobId", jobId);
+        spec = requestHash == null ? spec.bindNull("hash", String.class) : spec.bind("hash", requestHash);
+        return spec.then();
+    }
+
+    private Mono<Void> checkLimit(String apiKeyId, Integer limit) {
+        if (apiKeyId == null || limit == null) {
+            return Mono.empty();
+        }
+        // Two statements: under READ COMMITTED the count's snapshot is taken after the lock was granted.
+        return db.sql("select count(*) from (select pg_advisory_xact_lock(:space, hashtext(:apiKeyId))) l")
+                .bind("space", ACTIVE_JOB_LOCKS)
+                .bind("apiKeyId", apiKeyId)
+                .then()
+                .then(db.sql("""
+                                select count(*) as active from jobs.jobs
+                                where api_key_id = :apiKeyId
+                                  and status in ('AWAITING_SAFETY', 'QUEUED', 'RUNNING', 'CHECKING_OUTPUT')
+                                """)
+                        .bind("apiKeyId", apiKeyId)
+                        .map(row -> row.get("active", Long.class))
+                        .one())
+                .flatMap(active -> active >= limit
+                        ? Mono.error(new ActiveJobLimitReached(limit, properties.activeJobs().retryAfter().toSeconds()))
+                        : Mono.empty());
+    }
+
+    private record Stored(String requestHash, UUID jobId) {
+    }
+}

@@ -1,0 +1,136 @@
+package io.flux2.jobs.notify;
+
+import io.flux2.jobs.JobsProperties;
+import io.flux2.jobs.events.EventSignal;
+import io.flux2.jobs.queue.QueueSignal;
+import io.r2dbc.postgresql.api.Notification;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Wrapped;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * One dedicated LISTEN connection per replica, outside the pool (a pooled connection would be handed to
+ * queries and lose its LISTEN). The triggers of V2__engine.sql NOTIFY {@code jobs_queued} (payload: the
+ * model) and {@code job_events} (payload: the job id); both are hints that wake waiting long-polls and SSE
+ * streams sooner than their polling, which stays as the fallback. The connection is pinged so a silently
+ * dead one is noticed, and re-opened after any drop; on every (re)open everything waiting is woken once,
+ * since notifications sent while it was down are lost.
+ */
+@Component
+public class PgListener implements SmartLifecycle {
+
+    public static final String QUEUED_CHANNEL = "jobs_queued";
+    public static final String EVENTS_CHANNEL = "job_events";
+    /** The listener's {@code application_name}, so operators (and a test) can find its backend. */
+    public static final String APPLICATION_NAME = "flux-jobs-listener";
+
+    private static final Logger log = LoggerFactory.getLogger(PgListener.class);
+
+    private final ConnectionFactory factory;
+    private final QueueSignal queueSignal;
+    private final EventSignal eventSignal;
+    private final JobsProperties.Listen settings;
+    private final AtomicLong connections = new AtomicLong();
+    private volatile Disposable running;
+
+    public PgListener(ConnectionFactory pooled, QueueSignal queueSignal, EventSignal eventSignal,
+            JobsProperties properties) {
+        this.factory = unwrap(pooled);
+        this.queueSignal = queueSignal;
+        this.eventSignal = eventSignal;
+        this.settings = properties.listen();
+    }
+
+    /** How many times the LISTEN connection has been opened (1 unless it dropped). */
+    public long connectionsOpened() {
+        return connections.get();
+    }
+
+    @Override
+    public void start() {
+        if (!settings.enabled()) {
+            return;
+        }
+        running = Flux.usingWhen(Mono.from(factory.create()), this::listen, Connection::close,
+                        (connection, error) -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()),
+                        connection -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()))
+                // getNotifications() completes when the connection closes: open another.
+                .repeatWhen(closed -> closed.delayElements(settings.reconnectDelay()))
+                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, settings.reconnectDelay())
+                        .doBeforeRetry(signal -> log.warn("LISTEN connection lost; re-opening in {}: {}",
+                                settings.reconnectDelay(), signal.failure().toString())))
+                .subscribe(this::dispatch, e -> log.error("LISTEN loop ended", e));
+    }
+
+    private Flux<Notification> listen(Connection connection) {
+        if (!(connection instanceof PostgresqlConnection postgres)) {
+            return Flux.error(new IllegalStateException("LISTEN needs PostgreSQL, got " + connection.getClass()));
+        }
+        Flux<Notification> notifications = postgres.getNotifications();
+        Flux<Notification> pings = Flux.interval(settings.pingInterval())
+                .concatMap(tick -> execute(postgres, "select 1"))
+                .thenMany(Flux.empty());
+        return execute(postgres, "set application_name = '" + APPLICATION_NAME + "'")
+                .then(execute(postgres, "listen " + QUEUED_CHANNEL))
+                .then(execute(postgres, "listen " + EVENTS_CHANNEL))
+                .doOnSuccess(done -> {
+                    long count = connections.incrementAndGet();
+                    log.info("Listening on {} and {} (connection #{})", QUEUED_CHANNEL, EVENTS_CHANNEL, count);
+                    queueSignal.queued(QueueSignal.ANY_MODEL);
+                    eventSignal.appended(EventSignal.ANY_JOB);
+                })
+                .thenMany(Flux.merge(notifications, pings));
+    }
+
+    private static Mono<Void> execute(PostgresqlConnection connection, String sql) {
+        return connection.createStatement(sql).execute().flatMap(result -> result.getRowsUpdated()).then();
+    }
+
+    private void dispatch(Notification notification) {
+        String payload = notification.getParameter();
+        if (QUEUED_CHANNEL.equals(notification.getName())) {
+            queueSignal.queued(payload == null ? QueueSignal.ANY_MODEL : payload);
+        } else if (EVENTS_CHANNEL.equals(notification.getName()) && payload != null) {
+            try {
+                eventSignal.appended(UUID.fromString(payload));
+            } catch (IllegalArgumentException e) {
+                log.debug("Ignoring job_events notification {}", payload);
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        Disposable current = running;
+        if (current != null) {
+            current.dispose();
+        }
+        running = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running != null;
+    }
+
+    /** The pool's own factory hands out pooled connections; the one underneath opens plain ones. */
+    private static ConnectionFactory unwrap(ConnectionFactory factory) {
+        ConnectionFactory current = factory;
+        while (current instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof ConnectionFactory inner
+                && inner != current) {
+            current = inner;
+        }
+        return current;
+    }
+}

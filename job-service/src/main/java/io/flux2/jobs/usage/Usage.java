@@ -1,0 +1,83 @@
+package io.flux2.jobs.usage;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Sums a tenant's usage. Billing rule (a job's billed share of its cost and megapixels):
+ * <ul>
+ *   <li>REQUEST_MODERATED: not counted at all (as BFL);</li>
+ *   <li>READY, CONTENT_MODERATED (the GPU work was done) and unfinished jobs (provisionally): 1;</li>
+ *   <li>CANCELLED: stepsRun / totalSteps (0 when it never ran);</li>
+ *   <li>ERROR: 0 (counted as a job, not charged).</li>
+ * </ul>
+ */
+@Component
+public class Usage {
+
+    private final DatabaseClient db;
+
+    public Usage(DatabaseClient db) {
+        this.db = db;
+    }
+
+    /** Jobs created in [from, to); either bound may be null. */
+    public Mono<UsageReport> report(String tenantId, Instant from, Instant to) {
+        String sql = """
+                with counted as (
+                    select j.tier, coalesce(j.cost, 0) as cost,
+                           coalesce((j.request->>'width')::numeric * (j.request->>'height')::numeric / 1000000, 0) as mp,
+                           case
+                               when j.status = 'ERROR' then 0
+                               when j.status = 'CANCELLED' then
+                                   case when coalesce(j.total_steps, 0) > 0
+                                        then least(coalesce(j.steps_run, 0)::numeric / j.total_steps, 1) else 0 end
+                               else 1
+                           end as share
+                    from jobs.jobs j
+                    where j.tenant_id = :tenantId and j.status <> 'REQUEST_MODERATED' %s
+                )
+                select tier, count(*) as jobs, sum(mp * share) as megapixels, sum(cost * share) as credits
+                from counted group by tier
+                """.formatted((from == null ? "" : " and j.created_at >= :from")
+                + (to == null ? "" : " and j.created_at < :to"));
+        var spec = db.sql(sql).bind("tenantId", tenantId);
+        if (from != null) {
+            spec = spec.bind("from", from);
+        }
+        if (to != null) {
+            spec = spec.bind("to", to);
+        }
+        return spec.map(row -> Map.entry(row.get("tier", String.class), new UsageReport.Totals(
+                        row.get("jobs", Long.class),
+                        row.get("megapixels", BigDecimal.class).setScale(6, RoundingMode.HALF_UP).doubleValue(),
+                        plain(row.get("credits", BigDecimal.class).setScale(4, RoundingMode.HALF_UP)))))
+                .all()
+                .collectList()
+                .map(rows -> {
+                    Map<String, UsageReport.Totals> byTier = new TreeMap<>();
+                    long jobs = 0;
+                    BigDecimal megapixels = BigDecimal.ZERO;
+                    BigDecimal credits = BigDecimal.ZERO;
+                    for (var entry : rows) {
+                        byTier.put(entry.getKey(), entry.getValue());
+                        jobs += entry.getValue().jobs();
+                        megapixels = megapixels.add(BigDecimal.valueOf(entry.getValue().megapixels()));
+                        credits = credits.add(entry.getValue().credits());
+                    }
+                    return new UsageReport(jobs, megapixels.doubleValue(), plain(credits), byTier);
+                });
+    }
+
+    /** Without trailing zeros, yet never in exponent form (10, not 1E+1). */
+    private static BigDecimal plain(BigDecimal value) {
+        BigDecimal stripped = value.stripTrailingZeros();
+        return stripped.scale() < 0 ? stripped.setScale(0) : stripped;
+    }
+}

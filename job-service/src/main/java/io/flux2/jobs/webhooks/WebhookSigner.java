@@ -1,0 +1,47 @@
+package io.flux2.jobs.webhooks;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Standard Webhooks signatures: {@code v1,} + base64(HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}")).
+ * A secret {@code whsec_<base64>} is the base64-decoded bytes after the prefix; any other secret is used as
+ * its UTF-8 bytes.
+ */
+public final class WebhookSigner {
+
+    private WebhookSigner() {
+    }
+
+    public static String sign(String secret, String messageId, long timestampSeconds, byte[] body) {
+        byte[] prefix = (messageId + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8);
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key(secret), "HmacSHA256"));
+            mac.update(prefix);
+            mac.update(body);
+            return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    static byte[] key(String secret) {
+        if (secret.startsWith("whsec_")) {
+            return Base64.getDecoder().decode(secret.substring("whsec_".length()));
+        }
+        return secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether the secret can sign: a {@code whsec_} secret must be valid base64 and not empty. */
+    public static boolean usable(String secret) {
+        try {
+            return key(secret).length > 0;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

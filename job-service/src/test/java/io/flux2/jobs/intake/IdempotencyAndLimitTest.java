@@ -1,0 +1,114 @@
+package io.flux2.jobs.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flux2.infra.SharedTestInfra;
+import io.flux2.jobs.support.JobServiceTest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+
+class IdempotencyAndLimitTest extends JobServiceTest {
+
+    private final ExecutorService clients = Executors.newFixedThreadPool(10);
+
+    @AfterEach
+    void stopClients() {
+        clients.shutdownNow();
+    }
+
+    @Test
+    void sameKeyAndHashReplaysTheJobAnotherHashIsRefused() {
+        String tenant = uniqueTenant();
+        Map<String, Object> body = jobBody(tenant, uniqueModel(), "a windmill");
+        body.put("idempotencyKey", "key-1");
+        body.put("requestHash", "hash-a");
+
+        Object first = body(create(body).expectStatus().isCreated()).get("id");
+        Map<String, Object> replay = body(create(body).expectStatus().isOk()
+                .expectHeader().valueEquals("Idempotent-Replayed", "true"));
+        assertThat(replay.get("id")).isEqualTo(first);
+
+        body.put("requestHash", "hash-b");
+        expectProblem(create(body), HttpStatus.UNPROCESSABLE_CONTENT);
+        create(body).expectBody().jsonPath("$.field").isEqualTo("Idempotency-Key");
+
+        // Keys are per tenant.
+        Map<String, Object> otherTenant = jobBody(uniqueTenant(), uniqueModel(), "a windmill");
+        otherTenant.put("idempotencyKey", "key-1");
+        otherTenant.put("requestHash", "hash-a");
+        assertThat(body(create(otherTenant).expectStatus().isCreated()).get("id")).isNotEqualTo(first);
+    }
+
+    /** Another session holding the key's lock is exactly "the first create is still in its transaction". */
+    @Test
+    void sameKeyWhileTheFirstCreateIsInFlightIs409() throws Exception {
+        String tenant = uniqueTenant();
+        String key = "in-flight-" + UUID.randomUUID();
+        Map<String, Object> body = jobBody(tenant, uniqueModel(), "a lantern");
+        body.put("idempotencyKey", key);
+        body.put("requestHash", "h");
+        try (Connection connection = DriverManager.getConnection(SharedTestInfra.postgres().jdbcUrl(), "postgres", "")) {
+            try (PreparedStatement lock = connection.prepareStatement(
+                    "select pg_advisory_lock(4201, hashtext(? || chr(10) || ?))")) {
+                lock.setString(1, tenant);
+                lock.setString(2, key);
+                lock.execute();
+            }
+            expectProblem(create(body), HttpStatus.CONFLICT);
+        }
+        create(body).expectStatus().isCreated();
+        create(body).expectStatus().isOk();
+    }
+
+    @Test
+    void the25thConcurrentJobOfAKeyWithLimit24Gets429() throws Exception {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        String apiKey = "key-" + UUID.randomUUID();
+        List<CompletableFuture<EntityExchangeResult<byte[]>>> creates = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            Map<String, Object> body = jobBody(tenant, model, "a bird number " + i);
+            body.put("apiKeyId", apiKey);
+            body.put("activeJobLimit", 24);
+            creates.add(CompletableFuture.supplyAsync(() -> create(body).expectBody().returnResult(), clients));
+        }
+        List<EntityExchangeResult<byte[]>> answers = new ArrayList<>();
+        for (var answer : creates) {
+            answers.add(answer.get(60, TimeUnit.SECONDS));
+        }
+
+        assertThat(answers).filteredOn(a -> a.getStatus().value() == 201).hasSize(24);
+        List<EntityExchangeResult<byte[]>> refused = answers.stream().filter(a -> a.getStatus().value() == 429).toList();
+        assertThat(refused).hasSize(6);
+        assertThat(refused).allSatisfy(answer -> {
+            assertThat(answer.getResponseHeaders().getFirst("Retry-After")).isEqualTo("7");
+            assertThat(new String(answer.getResponseBodyContent())).contains("\"limit\":24");
+        });
+
+        // One finishing (here: cancelled) frees a slot.
+        Map<String, Object> body = jobBody(tenant, model, "one more");
+        body.put("apiKeyId", apiKey);
+        body.put("activeJobLimit", 24);
+        expectProblem(create(body), HttpStatus.TOO_MANY_REQUESTS);
+        Map<?, ?> list = body(get("/internal/jobs?tenantId={t}&limit=1", tenant).expectStatus().isOk());
+        Object someJob = ((Map<?, ?>) ((List<?>) list.get("items")).get(0)).get("id");
+        post("/internal/jobs/{id}/cancel?tenantId={t}", someJob, tenant).exchange().expectStatus().isOk();
+        create(body).expectStatus().isCreated();
+        // Other keys are not affected.
+        body.put("apiKeyId", "another-key");
+        create(body).expectStatus().isCreated();
+    }
+}

@@ -1,0 +1,96 @@
+package io.flux2.jobs.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flux2.jobs.support.JobServiceTest;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+
+class CancelTest extends JobServiceTest {
+
+    @Test
+    void queuedJobIsCancelledAtOnceAndCannotBeCancelledTwice() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        Object jobId = queuedJob(tenant, model).get("id");
+
+        Map<String, Object> cancelled = body(cancel(jobId, tenant).expectStatus().isOk());
+
+        assertThat(cancelled).containsEntry("status", "CANCELLED").containsEntry("stepsRun", 0);
+        assertThat(events(jobId, tenant)).extracting(e -> e.get("event")).containsExactly("queued", "cancelled");
+        expectProblem(cancel(jobId, tenant), HttpStatus.CONFLICT);
+        // Nothing is leased afterwards.
+        post("/internal/leases").bodyValue(Map.of("workerId", "w", "models", List.of(model), "waitMillis", 0))
+                .exchange().expectStatus().isNoContent();
+    }
+
+    @Test
+    void runningJobLearnsOfTheCancelInItsHeartbeatAndRecordsTheStepsRun() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        Object jobId = queuedJob(tenant, model).get("id");
+        Map<String, Object> lease = lease("w", model, 0);
+        leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", 1, "totalSteps", 4)).expectStatus().isOk();
+
+        Map<String, Object> requested = body(cancel(jobId, tenant).expectStatus().isOk());
+        assertThat(requested).containsEntry("status", "RUNNING").containsEntry("cancelRequested", true);
+        body(cancel(jobId, tenant).expectStatus().isOk());
+
+        Map<String, Object> beat = body(leaseAction(lease.get("leaseId"), "heartbeat",
+                Map.of("step", 2, "totalSteps", 4)).expectStatus().isOk());
+        assertThat(beat).containsEntry("cancelRequested", true);
+        leaseAction(lease.get("leaseId"), "cancelled", Map.of("stepsRun", 2)).expectStatus().isOk();
+        leaseAction(lease.get("leaseId"), "cancelled", Map.of("stepsRun", 2)).expectStatus().isOk();
+
+        Map<String, Object> job = getJob(jobId, tenant);
+        assertThat(job).containsEntry("status", "CANCELLED").containsEntry("stepsRun", 2)
+                .containsEntry("totalSteps", 4).doesNotContainKey("cancelRequested");
+        List<Map<String, Object>> events = events(jobId, tenant);
+        assertThat(events).extracting(e -> e.get("event"))
+                .containsExactly("queued", "started", "progress", "progress", "cancelled");
+        assertThat(events.get(4).get("data")).isEqualTo(Map.of("jobId", jobId, "status", "CANCELLED",
+                "stepsRun", 2, "totalSteps", 4));
+        expectProblem(cancel(jobId, tenant), HttpStatus.CONFLICT);
+    }
+
+    /** The inference worker reports a cancel as a non-retryable failure; that ends CANCELLED too. */
+    @Test
+    void failureAfterACancelRequestEndsCancelled() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        Object jobId = queuedJob(tenant, model).get("id");
+        Map<String, Object> lease = lease("w", model, 0);
+        leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", 3, "totalSteps", 4)).expectStatus().isOk();
+        cancel(jobId, tenant).expectStatus().isOk();
+
+        leaseAction(lease.get("leaseId"), "fail", Map.of("message", "Cancelled on request after 3 steps",
+                "retryable", false)).expectStatus().isOk();
+        leaseAction(lease.get("leaseId"), "fail", Map.of("message", "again", "retryable", false))
+                .expectStatus().isOk();
+
+        assertThat(getJob(jobId, tenant)).containsEntry("status", "CANCELLED").containsEntry("stepsRun", 3);
+    }
+
+    @Test
+    void anotherTenantsOrAnUnknownJobIsNotFound() {
+        String tenant = uniqueTenant();
+        Object jobId = queuedJob(tenant, uniqueModel()).get("id");
+        expectProblem(cancel(jobId, uniqueTenant()), HttpStatus.NOT_FOUND);
+        expectProblem(cancel(UUID.randomUUID(), tenant), HttpStatus.NOT_FOUND);
+        expectProblem(cancel("nonsense", tenant), HttpStatus.NOT_FOUND);
+        assertThat(getJob(jobId, tenant)).containsEntry("status", "QUEUED");
+    }
+
+    private org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec cancel(Object jobId, String tenant) {
+        return post("/internal/jobs/{id}/cancel?tenantId={t}", jobId, tenant).exchange();
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> events(Object jobId, String tenant) {
+        return (List<Map<String, Object>>) (List<?>) get("/internal/jobs/{id}/events?tenantId={t}", jobId, tenant)
+                .expectStatus().isOk().expectBodyList(Map.class).returnResult().getResponseBody();
+    }
+}
