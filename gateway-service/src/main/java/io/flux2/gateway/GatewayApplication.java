@@ -5,7 +5,11 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
-/** The public API: API keys, tiers and validation in front of job-service, BFL-compatible on {@code /v1}. */
+/**
+ * The public API: tenants, API keys, tiers, rate limits, spend caps and validation in front of job-service;
+ * BFL-compatible on {@code /v1}, native on {@code /v2}, OpenAI's Images API on {@code /v1/images/*}, the
+ * admin API on {@code /admin}, and its contract at {@code /openapi.yaml}.
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 @FluxService("gateway-service")

@@ -3,6 +3,8 @@ package io.flux2.gateway.keys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -13,6 +15,8 @@ import java.util.regex.Pattern;
  */
 public final class ApiKeyFormat {
 
+    private static final String ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern KEY = Pattern.compile("flx_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{1,200})");
 
     private ApiKeyFormat() {
@@ -31,6 +35,17 @@ public final class ApiKeyFormat {
             return Optional.empty();
         }
         return Optional.of(new ParsedKey(matcher.group(1), sha256Hex(key)));
+    }
+
+    /** A new random key: an 8-character prefix and a 256-bit secret (43 base64url characters). */
+    public static String generate() {
+        StringBuilder prefix = new StringBuilder(8);
+        for (int i = 0; i < 8; i++) {
+            prefix.append(ALPHANUMERIC.charAt(RANDOM.nextInt(ALPHANUMERIC.length())));
+        }
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        return "flx_" + prefix + "_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     public static String sha256Hex(String key) {

@@ -1,5 +1,6 @@
 package io.flux2.gateway.keys;
 
+import io.flux2.gateway.tenants.TenantStore;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,10 +20,12 @@ public class BootstrapKeyInstaller implements SmartInitializingSingleton {
 
     private final KeyProperties properties;
     private final ApiKeyStore store;
+    private final TenantStore tenants;
 
-    public BootstrapKeyInstaller(KeyProperties properties, ApiKeyStore store) {
+    public BootstrapKeyInstaller(KeyProperties properties, ApiKeyStore store, TenantStore tenants) {
         this.properties = properties;
         this.store = store;
+        this.tenants = tenants;
     }
 
     @Override
@@ -38,6 +41,8 @@ public class BootstrapKeyInstaller implements SmartInitializingSingleton {
         }
         ApiKeyFormat.ParsedKey parsed = ApiKeyFormat.parse(key.strip()).orElseThrow(() -> new IllegalStateException(
                 "flux.gateway.bootstrap-key must look like flx_<8 letters or digits>_<secret>"));
+        // The bootstrap tenant is listed like any other, without cap and with every tier; an existing row stays.
+        tenants.insert(tenant, tenant, null, null).block(Duration.ofSeconds(30));
         boolean inserted = Boolean.TRUE.equals(
                 store.insertIfAbsent(tenant, parsed.prefix(), parsed.hash(), NAME).block(Duration.ofSeconds(30)));
         if (inserted) {

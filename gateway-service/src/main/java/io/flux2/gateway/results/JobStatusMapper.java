@@ -37,6 +37,9 @@ class JobStatusMapper {
             case "REQUEST_MODERATED" -> Mono.just(moderated(job, BflResult.REQUEST_MODERATED));
             case "CONTENT_MODERATED" -> Mono.just(moderated(job, BflResult.CONTENT_MODERATED));
             case "ERROR" -> Mono.just(new BflResult(job.id(), BflResult.ERROR, null, null, errorDetails(job.details())));
+            // BFL has no cancel and so no status for it; Error is the terminal status its clients stop polling
+            // on, and the details say it was a cancel rather than a failure.
+            case "CANCELLED" -> Mono.just(new BflResult(job.id(), BflResult.ERROR, null, null, cancelled(job)));
             // A status added to job-service later (e.g. a cancel) must still read as one of BFL's.
             default -> Mono.just(new BflResult(job.id(), BflResult.ERROR, null, null,
                     Map.of("message", "The task ended as " + status.toLowerCase(java.util.Locale.ROOT))));
@@ -63,9 +66,10 @@ class JobStatusMapper {
     private static ReadySample sample(Job job, String url) {
         Job.Result result = job.result();
         var request = job.request();
-        long seed = result.seed() != null ? result.seed() : request != null ? request.seed() : 0;
-        int width = result.width() != null ? result.width() : request != null ? request.width() : 0;
-        int height = result.height() != null ? result.height() : request != null ? request.height() : 0;
+        long seed = result.seed() != null ? result.seed() : request != null && request.seed() != null ? request.seed() : 0;
+        int width = result.width() != null ? result.width() : request != null && request.width() != null ? request.width() : 0;
+        int height = result.height() != null ? result.height()
+                : request != null && request.height() != null ? request.height() : 0;
         Double start = epochSeconds(job.createdAt());
         Double end = epochSeconds(job.updatedAt());
         Double duration = start != null && end != null ? Math.round((end - start) * 1000) / 1000d : null;
@@ -98,6 +102,16 @@ class JobStatusMapper {
             details.get(JOB_MODERATION_REASONS).values().forEach(reason -> reasons.add(reason.asString()));
         }
         return reasons;
+    }
+
+    private static Map<String, Object> cancelled(Job job) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("message", "The task was cancelled");
+        details.put("cancelled", true);
+        if (job.stepsRun() != null) {
+            details.put("steps_run", job.stepsRun());
+        }
+        return details;
     }
 
     private static Object errorDetails(JsonNode details) {

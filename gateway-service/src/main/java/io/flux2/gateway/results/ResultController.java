@@ -4,8 +4,8 @@ import io.flux2.common.problem.ApiProblem;
 import io.flux2.gateway.keys.ApiKeyAuthenticator;
 import io.flux2.gateway.upstream.JobServiceClient;
 import java.util.regex.Pattern;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
@@ -15,10 +15,10 @@ import reactor.core.publisher.Mono;
  * 200 {@code Task not found}, as BFL does, so an id reveals nothing about jobs the caller does not own.
  */
 @RestController
-class ResultController {
+public class ResultController {
 
     /** Ids are job-service's business; this only keeps junk (and path tricks) from reaching it. */
-    private static final Pattern PLAUSIBLE_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+    public static final Pattern PLAUSIBLE_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
 
     private final ApiKeyAuthenticator authenticator;
     private final JobServiceClient jobs;
@@ -31,9 +31,8 @@ class ResultController {
     }
 
     @GetMapping("/v1/get_result")
-    Mono<BflResult> getResult(@RequestHeader(name = ApiKeyAuthenticator.HEADER, required = false) String key,
-            @RequestParam(required = false) String id) {
-        return authenticator.authenticate(key).flatMap(caller -> {
+    Mono<BflResult> getResult(@RequestParam(required = false) String id, ServerHttpRequest request) {
+        return authenticator.authenticate(request).flatMap(caller -> {
             if (id == null || id.isBlank()) {
                 return Mono.error(ApiProblem.invalidField("id", "id is required"));
             }

@@ -49,6 +49,15 @@ final class JsonFields {
         });
     }
 
+    Optional<Boolean> bool(String name) {
+        return field(name).map(node -> {
+            if (!node.isBoolean()) {
+                throw ApiProblem.invalidField(name, name + " must be true or false");
+            }
+            return node.booleanValue();
+        });
+    }
+
     Optional<Double> number(String name) {
         return field(name).map(node -> {
             if (!node.isNumber()) {

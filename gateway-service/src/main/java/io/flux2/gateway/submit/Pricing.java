@@ -3,26 +3,43 @@ package io.flux2.gateway.submit;
 import io.flux2.gateway.tiers.Tier;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.List;
 
 /**
- * BFL's FLUX.2 pricing: the tier's first-megapixel price, plus its extra-megapixel price for each further
- * started megapixel of output (BFL's 1.98 MP pro example costs 3 + 1 × 1.5 = 4.5 credits). Reference images
- * ({@code input_mp}) are not accepted yet, so they cost nothing.
+ * BFL's FLUX.2 pricing: the tier's first-megapixel price, its extra-megapixel price for each further started
+ * megapixel of output (BFL's 1.98 MP pro example costs 3 + 1 × 1.5 = 4.5 credits), and its input-megapixel
+ * price for each started megapixel of all reference images together (BFL: 1 MP pro image-to-image costs
+ * 3 + 1.5 = 4.5 credits).
  */
-final class Pricing {
+public final class Pricing {
 
     private Pricing() {
     }
 
     /** In credits and megapixels, rounded for display (2 decimals for megapixels, 3 for credits). */
-    record Quote(double cost, double inputMp, double outputMp) {
+    public record Quote(double cost, double inputMp, double outputMp) {
     }
 
-    static Quote quote(Tier tier, int width, int height) {
+    /** A reference image's size in pixels. */
+    public record Size(int width, int height) {
+    }
+
+    public static Quote quote(Tier tier, int width, int height) {
+        return quote(tier, width, height, List.of());
+    }
+
+    public static Quote quote(Tier tier, int width, int height, List<Size> references) {
         double outputMp = (double) width * height / 1_000_000d;
-        long billed = Math.max(1, (long) Math.ceil(outputMp - 1e-9));
-        double cost = tier.price().firstMegapixel() + (billed - 1) * tier.price().extraMegapixel();
-        return new Quote(round(cost, 3), 0, round(outputMp, 2));
+        long billedOut = Math.max(1, started(outputMp));
+        double inputMp = references.stream().mapToDouble(r -> (double) r.width() * r.height() / 1_000_000d).sum();
+        long billedIn = inputMp <= 0 ? 0 : Math.max(1, started(inputMp));
+        double cost = tier.price().firstMegapixel() + (billedOut - 1) * tier.price().extraMegapixel()
+                + billedIn * tier.price().inputPrice();
+        return new Quote(round(cost, 3), round(inputMp, 2), round(outputMp, 2));
+    }
+
+    private static long started(double megapixels) {
+        return (long) Math.ceil(megapixels - 1e-9);
     }
 
     private static double round(double value, int decimals) {

@@ -2,11 +2,9 @@ package io.flux2.gateway.submit;
 
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.gateway.keys.ApiKeyAuthenticator;
-import io.flux2.gateway.keys.Caller;
 import io.flux2.gateway.tiers.Tier;
 import io.flux2.gateway.tiers.TierCatalog;
-import io.flux2.gateway.upstream.JobServiceClient;
-import io.flux2.gateway.upstream.NewJob;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -19,7 +17,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * {@code POST /v1/<tier route>}: BFL's submit. The key is checked before the route and the body, so an
- * unauthenticated caller learns nothing about the tier table.
+ * unauthenticated caller learns nothing about the tier table. An {@code Idempotency-Key} works here as on
+ * {@code /v2/jobs}, though BFL has none.
  */
 @RestController
 class SubmitController {
@@ -27,35 +26,55 @@ class SubmitController {
     private final ApiKeyAuthenticator authenticator;
     private final TierCatalog tiers;
     private final SubmitRequestValidator validator;
-    private final JobServiceClient jobs;
+    private final JobSubmitter submitter;
     private final PollingUrls pollingUrls;
 
     SubmitController(ApiKeyAuthenticator authenticator, TierCatalog tiers, SubmitRequestValidator validator,
-            JobServiceClient jobs, PollingUrls pollingUrls) {
+            JobSubmitter submitter, PollingUrls pollingUrls) {
         this.authenticator = authenticator;
         this.tiers = tiers;
         this.validator = validator;
-        this.jobs = jobs;
+        this.submitter = submitter;
         this.pollingUrls = pollingUrls;
     }
 
     @PostMapping("/v1/{route}")
-    Mono<SubmitResponse> submit(@PathVariable String route,
-            @RequestHeader(name = ApiKeyAuthenticator.HEADER, required = false) String key,
+    Mono<ResponseEntity<SubmitResponse>> submit(@PathVariable String route,
+            @RequestHeader(name = RequestHash.HEADER, required = false) String idempotencyKey,
             @RequestBody(required = false) Mono<JsonNode> body, ServerHttpRequest request) {
-        return authenticator.authenticate(key).flatMap(caller -> {
+        return authenticator.authenticate(request).flatMap(caller -> {
             Tier tier = tiers.byRoute(route).orElseThrow(() -> ApiProblem.notFound("The route /v1/" + route));
             return body.defaultIfEmpty(JsonNodeFactory.instance.objectNode())
-                    .map(json -> validator.validate(json, tier))
-                    .flatMap(valid -> submit(caller, valid, request));
+                    .flatMap(json -> {
+                        ValidatedRequest valid = validator.validate(json, tier, SubmitRequestValidator.Dialect.BFL);
+                        var idempotency = RequestHash.idempotency(idempotencyKey, "/v1/" + route, json);
+                        return submitter.submit(caller, valid, idempotency)
+                                .onErrorMap(ApiProblem.class, SubmitController::bflFieldNames);
+                    })
+                    .map(submitted -> {
+                        var job = submitted.created().job();
+                        var quote = submitted.quote();
+                        var response = ResponseEntity.ok();
+                        if (submitted.created().replayed()) {
+                            response.header(REPLAYED, "true");
+                        }
+                        return response.body(new SubmitResponse(job.id(), pollingUrls.forJob(job.id(), request),
+                                quote.cost(), quote.inputMp(), quote.outputMp()));
+                    });
         });
     }
 
-    private Mono<SubmitResponse> submit(Caller caller, ValidatedRequest valid, ServerHttpRequest request) {
-        Tier tier = valid.tier();
-        NewJob job = new NewJob(caller.tenantId(), tier.name(), tier.model(), tier.priority(), valid.generation());
-        Pricing.Quote quote = Pricing.quote(tier, valid.generation().width(), valid.generation().height());
-        return jobs.create(job).map(created -> new SubmitResponse(created.id(),
-                pollingUrls.forJob(created.id(), request), quote.cost(), quote.inputMp(), quote.outputMp()));
+    /** job-service names the webhook fields as /v2 does ({@code webhook.url}); BFL clients sent {@code webhook_url}. */
+    private static ApiProblem bflFieldNames(ApiProblem problem) {
+        var detail = problem.toProblemDetail();
+        Object field = detail.getProperties() == null ? null : detail.getProperties().get("field");
+        if (!"webhook.url".equals(field) && !"webhook.secret".equals(field)) {
+            return problem;
+        }
+        ApiProblem renamed = new ApiProblem(problem.status(), detail.getTitle(), problem.getMessage());
+        detail.getProperties().forEach(renamed::with);
+        return renamed.with("field", field.toString().replace('.', '_'));
     }
+
+    private static final String REPLAYED = io.flux2.gateway.upstream.JobServiceClient.REPLAYED_HEADER;
 }

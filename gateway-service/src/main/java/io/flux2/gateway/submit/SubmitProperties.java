@@ -25,7 +25,7 @@ public record SubmitProperties(
         @DefaultValue("128") int defaultWidth,
         @DefaultValue("128") int defaultHeight,
         @DefaultValue("16") int sizeMultiple,
-        @DefaultValue({"png", "jpeg"}) List<String> outputFormats,
+        @DefaultValue({"png", "jpeg", "webp"}) List<String> outputFormats,
         @DefaultValue("png") String defaultOutputFormat,
         @DefaultValue("0") int minSafetyTolerance,
         @DefaultValue("6") int maxSafetyTolerance,

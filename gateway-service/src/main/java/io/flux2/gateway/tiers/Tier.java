@@ -1,6 +1,7 @@
 package io.flux2.gateway.tiers;
 
 import io.flux2.gateway.tiers.TierProperties.Price;
+import io.flux2.gateway.tiers.TierProperties.RateLimit;
 import io.flux2.gateway.tiers.TierProperties.Setting;
 
 /** One configured tier, with its name, as requests are checked against it. */
@@ -17,10 +18,19 @@ public record Tier(
         int maxPromptLength,
         Price price,
         Integer defaultWidth,
-        Integer defaultHeight) {
+        Integer defaultHeight,
+        int maxReferences,
+        Integer maxSafetyTolerance,
+        Integer activeJobLimit,
+        RateLimit rateLimit) {
+
+    /** BFL's API limit for pro and flex, when the tier table names none. */
+    static final int DEFAULT_MAX_REFERENCES = 8;
 
     static Tier of(String name, TierProperties.Definition d) {
         return new Tier(name, d.route(), d.model(), d.priority(), d.steps(), d.guidance(), d.maxMegapixels(),
-                d.minSide(), d.maxSide(), d.maxPromptLength(), d.price(), d.defaultWidth(), d.defaultHeight());
+                d.minSide(), d.maxSide(), d.maxPromptLength(), d.price(), d.defaultWidth(), d.defaultHeight(),
+                d.maxReferences() == null ? DEFAULT_MAX_REFERENCES : d.maxReferences(), d.maxSafetyTolerance(),
+                d.activeJobLimit(), d.rateLimit());
     }
 }

@@ -16,11 +16,13 @@ import org.springframework.stereotype.Component;
 public class TierCatalog {
 
     private final Map<String, Tier> byRoute = new LinkedHashMap<>();
+    private final Map<String, Tier> byName = new LinkedHashMap<>();
 
     public TierCatalog(TierProperties properties) {
         List<String> problems = new ArrayList<>();
         properties.tiers().forEach((name, definition) -> {
             Tier tier = Tier.of(name, definition);
+            byName.put(name, tier);
             if (byRoute.putIfAbsent(tier.route(), tier) != null) {
                 problems.add("route " + tier.route() + " is used by more than one tier");
             }
@@ -51,6 +53,10 @@ public class TierCatalog {
 
     public Optional<Tier> byRoute(String route) {
         return Optional.ofNullable(byRoute.get(route));
+    }
+
+    public Optional<Tier> byName(String name) {
+        return Optional.ofNullable(byName.get(name));
     }
 
     public Collection<Tier> all() {

@@ -30,6 +30,11 @@ public record TierProperties(@Valid Map<String, Definition> tiers) {
      * @param maxMegapixels   width × height / 10⁶ may not exceed this
      * @param defaultWidth    when the request has no width; absent means the service-wide default
      * @param defaultHeight   when the request has no height; absent means the service-wide default
+     * @param maxReferences   reference images one request may carry (BFL: pro/flex 8, klein 4, dev 6)
+     * @param maxSafetyTolerance the most permissive {@code safety_tolerance} this tier accepts; absent means the
+     *                        service-wide maximum
+     * @param activeJobLimit  unfinished jobs one key may have on this tier; absent means the service default
+     * @param rateLimit       job submissions per key; absent means the service default
      */
     public record Definition(
             @NotBlank String route,
@@ -43,7 +48,17 @@ public record TierProperties(@Valid Map<String, Definition> tiers) {
             @Positive int maxPromptLength,
             @NotNull @Valid Price price,
             Integer defaultWidth,
-            Integer defaultHeight) {
+            Integer defaultHeight,
+            @PositiveOrZero Integer maxReferences,
+            Integer maxSafetyTolerance,
+            @Positive Integer activeJobLimit,
+            @Valid RateLimit rateLimit) {
+    }
+
+    /**
+     * A token bucket: {@code burst} submissions at once, refilled at {@code perMinute}.
+     */
+    public record RateLimit(@Positive int burst, @Positive double perMinute) {
     }
 
     /**
@@ -54,9 +69,15 @@ public record TierProperties(@Valid Map<String, Definition> tiers) {
     }
 
     /**
-     * BFL's per-megapixel pricing in credits (1 credit = $0.01): the first megapixel, then each further
-     * started one.
+     * BFL's per-megapixel pricing in credits (1 credit = $0.01): the first megapixel of output, then each
+     * further started one, and each started megapixel of reference input ({@code inputMegapixel}, BFL prices it
+     * as an extra megapixel; absent means {@code extraMegapixel}).
      */
-    public record Price(@PositiveOrZero double firstMegapixel, @PositiveOrZero double extraMegapixel) {
+    public record Price(@PositiveOrZero double firstMegapixel, @PositiveOrZero double extraMegapixel,
+            @PositiveOrZero Double inputMegapixel) {
+
+        public double inputPrice() {
+            return inputMegapixel != null ? inputMegapixel : extraMegapixel;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.flux2.gateway.upstream;
 
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -16,8 +17,20 @@ public record Job(
         GenerationRequest request,
         Result result,
         JsonNode details,
+        Double cost,
+        Integer stepsRun,
+        Integer totalSteps,
+        Boolean cancelRequested,
         String createdAt,
         String updatedAt) {
+
+    /** Statuses after which nothing about the job changes any more. */
+    public static final Set<String> TERMINAL =
+            Set.of("READY", "REQUEST_MODERATED", "CONTENT_MODERATED", "ERROR", "CANCELLED");
+
+    public boolean terminal() {
+        return status != null && TERMINAL.contains(status);
+    }
 
     /** What a READY job produced. */
     public record Result(String assetId, Long seed, Integer width, Integer height, String contentType) {

@@ -1,0 +1,26 @@
+package io.flux2.gateway.openai;
+
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The OpenAI-compatible facade, {@code flux.gateway.openai.*}.
+ *
+ * @param defaultTier the tier a request without {@code model} runs on
+ * @param models      OpenAI {@code model} names to tier names (a tier's own name or route works without an entry)
+ * @param maxWait     how long a facade request waits for its images; unfinished jobs are then cancelled
+ * @param maxImages   the largest {@code n}; each image is its own job
+ */
+@ConfigurationProperties("flux.gateway.openai")
+public record OpenAiProperties(
+        @DefaultValue("pro") String defaultTier,
+        Map<String, String> models,
+        @DefaultValue("300s") Duration maxWait,
+        @DefaultValue("4") int maxImages) {
+
+    public OpenAiProperties {
+        models = models == null ? Map.of() : Map.copyOf(models);
+    }
+}

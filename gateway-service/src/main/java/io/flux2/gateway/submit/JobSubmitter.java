@@ -1,0 +1,152 @@
+package io.flux2.gateway.submit;
+
+import io.flux2.common.problem.ApiProblem;
+import io.flux2.gateway.keys.Caller;
+import io.flux2.gateway.ratelimit.RateLimiter;
+import io.flux2.gateway.tiers.Tier;
+import io.flux2.gateway.upstream.AssetServiceClient;
+import io.flux2.gateway.upstream.GenerationRequest;
+import io.flux2.gateway.upstream.JobServiceClient;
+import io.flux2.gateway.upstream.NewJob;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * What every way of creating a job shares (BFL's {@code /v1}, {@code /v2/jobs}, replay, the OpenAI facade),
+ * in this order: the tenant may use the tier (403), the key's rate limit (429), the references stored in
+ * asset-service (their ids into the recipe, in order; a bad one is a 422 naming its field), the size from the
+ * last reference when the request gave none, the price, the tenant's monthly spend cap (402), then the job in
+ * job-service with the key's active-job limit and the idempotency fingerprint (its 429/409/422 pass through).
+ */
+@Component
+public class JobSubmitter {
+
+    private final RateLimiter rateLimiter;
+    private final AssetServiceClient assets;
+    private final JobServiceClient jobs;
+    private final SubmitProperties rules;
+
+    public JobSubmitter(RateLimiter rateLimiter, AssetServiceClient assets, JobServiceClient jobs,
+            SubmitProperties rules) {
+        this.rateLimiter = rateLimiter;
+        this.assets = assets;
+        this.jobs = jobs;
+        this.rules = rules;
+    }
+
+    /** The client's {@code Idempotency-Key} and the sha256 of its canonical body, or {@link #NONE}. */
+    public record Idempotency(String key, String requestHash) {
+        public static final Idempotency NONE = new Idempotency(null, null);
+    }
+
+    /** A request with its references stored, its size resolved and its price known. */
+    public record Prepared(ValidatedRequest valid, GenerationRequest generation, Pricing.Quote quote) {
+    }
+
+    /** The job job-service holds for the request, whether it was a replay, and what it costs. */
+    public record Submitted(JobServiceClient.Created created, Pricing.Quote quote) {
+    }
+
+    public Mono<Submitted> submit(Caller caller, ValidatedRequest valid, Idempotency idempotency) {
+        Tier tier = valid.tier();
+        return checkTier(caller, tier)
+                .then(rateLimiter.acquire(caller, tier))
+                .then(Mono.defer(() -> prepare(caller, valid)))
+                .flatMap(prepared -> checkSpendCap(caller, prepared.quote().cost()).thenReturn(prepared))
+                .flatMap(prepared -> jobs.create(new NewJob(caller.tenantId(), tier.name(), tier.model(),
+                                tier.priority(), prepared.generation(), caller.keyId(),
+                                rateLimiter.activeJobLimitFor(caller, tier), idempotency.key(),
+                                idempotency.requestHash(), prepared.quote().cost(), valid.webhook()))
+                        .map(created -> new Submitted(created, prepared.quote())));
+    }
+
+    /** Everything but the job: for quotes. References are stored (deduplicated), so their ids can be reused. */
+    public Mono<Prepared> quote(Caller caller, ValidatedRequest valid) {
+        return checkTier(caller, valid.tier()).then(Mono.defer(() -> prepare(caller, valid)));
+    }
+
+    private static Mono<Void> checkTier(Caller caller, Tier tier) {
+        if (caller.tenant().allows(tier.name())) {
+            return Mono.empty();
+        }
+        // BFL answers 403 when a key lacks permission; the key is valid, the tier is not the tenant's.
+        return Mono.error(new ApiProblem(HttpStatus.FORBIDDEN, "Forbidden",
+                "This tenant may not use the " + tier.name() + " tier").with("tier", tier.name()));
+    }
+
+    private Mono<Prepared> prepare(Caller caller, ValidatedRequest valid) {
+        return Flux.fromIterable(valid.references())
+                // In order, one at a time: the model sees the references in the order the client gave them.
+                .concatMap(ref -> assets.storeReference(caller.tenantId(), ref.source(), ref.field()))
+                .collectList()
+                .map(stored -> {
+                    GenerationRequest generation = valid.generation();
+                    List<Pricing.Size> sizes = stored.stream()
+                            .map(a -> new Pricing.Size(a.width() == null ? 0 : a.width(),
+                                    a.height() == null ? 0 : a.height()))
+                            .toList();
+                    if (!stored.isEmpty()) {
+                        generation = generation.withReferences(stored.stream().map(AssetServiceClient.Asset::id).toList());
+                    }
+                    if (generation.width() == null || generation.height() == null) {
+                        Pricing.Size last = sizes.isEmpty() ? new Pricing.Size(0, 0) : sizes.get(sizes.size() - 1);
+                        Pricing.Size fitted = fit(last, valid.tier(), rules.sizeMultiple(), rules.defaultWidth(),
+                                rules.defaultHeight());
+                        generation = generation.withSize(fitted.width(), fitted.height());
+                    }
+                    Pricing.Quote quote = Pricing.quote(valid.tier(), generation.width(), generation.height(), sizes);
+                    return new Prepared(valid, generation, quote);
+                });
+    }
+
+    /**
+     * The output size for a request that named none but has references: the last reference's size, scaled
+     * down (keeping its aspect ratio) to the tier's megapixels and longest side, each side floored to the size
+     * multiple and kept at least the tier's shortest side. A reference of unknown size gives the default size.
+     */
+    static Pricing.Size fit(Pricing.Size reference, Tier tier, int multiple, int defaultWidth, int defaultHeight) {
+        if (reference.width() <= 0 || reference.height() <= 0) {
+            return new Pricing.Size(tier.defaultWidth() != null ? tier.defaultWidth() : defaultWidth,
+                    tier.defaultHeight() != null ? tier.defaultHeight() : defaultHeight);
+        }
+        double w = reference.width();
+        double h = reference.height();
+        double scale = Math.min(1, Math.sqrt(tier.maxMegapixels() * 1_000_000d / (w * h)));
+        scale = Math.min(scale, (double) tier.maxSide() / Math.max(w, h));
+        int minSide = (int) Math.ceil((double) tier.minSide() / multiple) * multiple;
+        int width = Math.max(minSide, (int) Math.floor(w * scale / multiple) * multiple);
+        int height = Math.max(minSide, (int) Math.floor(h * scale / multiple) * multiple);
+        return new Pricing.Size(width, height);
+    }
+
+    private Mono<Void> checkSpendCap(Caller caller, double cost) {
+        BigDecimal cap = caller.tenant().monthlySpendCap();
+        if (cap == null) {
+            return Mono.empty();
+        }
+        Instant from = YearMonth.now(ZoneOffset.UTC).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = YearMonth.now(ZoneOffset.UTC).plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        return jobs.usage(caller.tenantId(), from, to).flatMap(usage -> {
+            double spent = usage.get("credits") == null ? 0 : usage.get("credits").asDouble();
+            if (spent + cost > cap.doubleValue() + 1e-9) {
+                return Mono.error(new ApiProblem(HttpStatus.PAYMENT_REQUIRED, "Spend cap reached", String.format(
+                        Locale.ROOT, "This job costs %s credits; the tenant has spent %s of its monthly cap of %s",
+                        plain(cost), plain(spent), cap.stripTrailingZeros().toPlainString()))
+                        .with("cost", cost).with("spent", spent).with("limit", cap));
+            }
+            return Mono.empty();
+        });
+    }
+
+    private static String plain(double value) {
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+}

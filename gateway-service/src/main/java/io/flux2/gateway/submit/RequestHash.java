@@ -1,0 +1,68 @@
+package io.flux2.gateway.submit;
+
+import io.flux2.common.problem.ApiProblem;
+import io.flux2.gateway.keys.ApiKeyFormat;
+import java.util.TreeMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The fingerprint job-service compares for an {@code Idempotency-Key}: sha256 of the canonical body (object
+ * members sorted by name at every depth, no whitespace) prefixed with what the body was sent to (the route),
+ * so the same body sent to another tier is another request. The client's body, not the resolved one: a seed
+ * the gateway drew would make every retry look different.
+ */
+public final class RequestHash {
+
+    public static final String HEADER = "Idempotency-Key";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int MAX_KEY_LENGTH = 255;
+
+    private RequestHash() {
+    }
+
+    public static String of(String scope, JsonNode body) {
+        return ApiKeyFormat.sha256Hex(scope + "\n" + JSON.writeValueAsString(canonical(body)));
+    }
+
+    /** The header's key, checked, or null when the client sent none. */
+    public static String key(String header) {
+        if (header == null) {
+            return null;
+        }
+        String key = header.strip();
+        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw ApiProblem.invalidField(HEADER, HEADER + " must be 1 to " + MAX_KEY_LENGTH
+                    + " visible ASCII characters");
+        }
+        return key;
+    }
+
+    public static JobSubmitter.Idempotency idempotency(String header, String scope, JsonNode body) {
+        String key = key(header);
+        return key == null ? JobSubmitter.Idempotency.NONE : new JobSubmitter.Idempotency(key, of(scope, body));
+    }
+
+    private static JsonNode canonical(JsonNode node) {
+        if (node == null) {
+            return JsonNodeFactory.instance.nullNode();
+        }
+        if (node.isObject()) {
+            TreeMap<String, JsonNode> sorted = new TreeMap<>();
+            for (var entry : node.properties()) {
+                sorted.put(entry.getKey(), canonical(entry.getValue()));
+            }
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            sorted.forEach(out::set);
+            return out;
+        }
+        if (node.isArray()) {
+            var out = JsonNodeFactory.instance.arrayNode();
+            node.values().forEach(item -> out.add(canonical(item)));
+            return out;
+        }
+        return node;
+    }
+}
