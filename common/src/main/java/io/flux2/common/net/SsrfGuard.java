@@ -52,8 +52,48 @@ public final class SsrfGuard {
 
     /** A refusal: the caller's URL names something this service will not fetch. */
     public static final class Refused extends RuntimeException {
+        private final boolean mayPassLater;
+
         public Refused(String reason) {
+            this(reason, false);
+        }
+
+        public Refused(String reason, boolean mayPassLater) {
             super(reason);
+            this.mayPassLater = mayPassLater;
+        }
+
+        /** The host did not resolve: asking again later may succeed, unlike a refused address. */
+        public boolean mayPassLater() {
+            return mayPassLater;
+        }
+    }
+
+    /** Whether the host is exempt from the address checks (configured for tests and trusted receivers). */
+    public boolean allowlisted(String host) {
+        return allowedHosts.contains(bareHost(host));
+    }
+
+    /**
+     * Checks what a URL shows without resolving its name: its form, and its host when the host is an
+     * address or a known internal name. For validating a URL when it is stored, long before it is called.
+     */
+    public void checkWithoutResolving(URI url) {
+        String host = checkUrl(url);
+        if (allowedHosts.contains(host)) {
+            return;
+        }
+        if (METADATA_HOSTS.contains(host) || host.endsWith(".internal") || host.equals("localhost")
+                || host.endsWith(".localhost")) {
+            throw new Refused("the host " + host + " is internal");
+        }
+        Optional<InetAddress> numeric = numericAddress(host);
+        if (numeric.isPresent()) {
+            forbiddenReason(numeric.get()).ifPresent(reason -> {
+                throw new Refused("the host " + host + " is a " + reason + " address");
+            });
+        } else if (looksNumeric(host)) {
+            throw new Refused("the host " + host + " is not a valid address");
         }
     }
 
@@ -105,11 +145,11 @@ public final class SsrfGuard {
             try {
                 addresses = resolver.resolve(host);
             } catch (UnknownHostException e) {
-                throw new Refused("the host " + host + " does not resolve");
+                throw new Refused("the host " + host + " does not resolve", true);
             }
         }
         if (addresses.length == 0) {
-            throw new Refused("the host " + host + " does not resolve");
+            throw new Refused("the host " + host + " does not resolve", true);
         }
         if (!allowed) {
             for (InetAddress address : addresses) {

@@ -1,5 +1,6 @@
 package io.flux2.jobs.api;
 
+import io.flux2.common.net.SsrfGuard;
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.jobs.Job;
 import io.flux2.jobs.JobsProperties;
@@ -14,7 +15,6 @@ import io.flux2.jobs.webhooks.WebhookDeliveries;
 import io.flux2.jobs.webhooks.WebhookDelivery;
 import io.flux2.jobs.webhooks.WebhookDispatcher;
 import io.flux2.jobs.webhooks.WebhookSigner;
-import io.flux2.jobs.webhooks.WebhookTargetRefused;
 import jakarta.validation.Valid;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -187,8 +187,8 @@ public class JobController {
             throw ApiProblem.invalidField("webhook.url", "webhook.url must be an absolute http(s) URL with a host");
         }
         try {
-            dispatcher.guard().checkLiteral(uri);
-        } catch (WebhookTargetRefused e) {
+            dispatcher.guard().checkWithoutResolving(uri);
+        } catch (SsrfGuard.Refused e) {
             throw ApiProblem.invalidField("webhook.url", "webhook.url is not allowed: " + e.getMessage());
         }
         return uri.toString();

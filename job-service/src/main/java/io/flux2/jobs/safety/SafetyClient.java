@@ -20,22 +20,30 @@ public class SafetyClient {
         this.safety = clients.forService("safety-service");
     }
 
-    public Mono<Decision> checkPrompt(String subject, String prompt, int tolerance) {
+    /** What an image check is about: safety-service records it with the decision. */
+    public enum ImagePurpose {
+        REFERENCE, OUTPUT
+    }
+
+    public Mono<Decision> checkPrompt(String subject, String prompt, int tolerance, String tier) {
         return safety.idempotent(web -> web.post()
                 .uri("/internal/checks/prompt")
                 .contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(new PromptCheck(subject, prompt, tolerance))
+                .bodyValue(new PromptCheck(subject, prompt, tolerance, tier))
                 .retrieve()
                 .bodyToMono(Decision.class));
     }
 
-    public Mono<Decision> checkImage(String subject, int tolerance, AssetContent image) {
+    public Mono<Decision> checkImage(String subject, int tolerance, String tier, ImagePurpose purpose,
+            AssetContent image) {
         MediaType type = image.contentType() == null
                 ? MediaType.APPLICATION_OCTET_STREAM : MediaType.parseMediaType(image.contentType());
         return safety.idempotent(web -> web.post()
                 .uri(uri -> uri.path("/internal/checks/image")
                         .queryParam("subject", subject)
                         .queryParam("tolerance", tolerance)
+                        .queryParam("tier", tier)
+                        .queryParam("purpose", purpose.name().toLowerCase(java.util.Locale.ROOT))
                         .build())
                 .contentType(type)
                 .bodyValue(image.bytes())
@@ -43,6 +51,6 @@ public class SafetyClient {
                 .bodyToMono(Decision.class));
     }
 
-    private record PromptCheck(String subject, String prompt, int tolerance) {
+    private record PromptCheck(String subject, String prompt, int tolerance, String tier) {
     }
 }

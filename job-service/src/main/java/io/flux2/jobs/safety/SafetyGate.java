@@ -7,11 +7,13 @@ import io.flux2.jobs.assets.AssetMissingException;
 import io.flux2.jobs.queue.QueueSignal;
 import io.flux2.jobs.store.JobStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -64,8 +66,10 @@ public class SafetyGate {
         };
     }
 
+    /** The prompt, then each reference image in order; the first flagged one moderates the request. */
     Mono<Job> screenPrompt(Job job) {
-        return safety.checkPrompt(subject(job), job.request().prompt(), tolerance(job))
+        return safety.checkPrompt(subject(job), job.request().prompt(), tolerance(job), job.tier())
+                .flatMap(decision -> decision.flagged() ? Mono.just(decision) : screenReferences(job, decision))
                 .flatMap(decision -> decision.flagged()
                         ? transitions.requestModerated(job, decision)
                         : transitions.promptPassed(job, decision).doOnNext(queued -> signal.queued(queued.model())))
@@ -73,9 +77,20 @@ public class SafetyGate {
                 .onErrorResume(e -> undecided(job, "prompt check", e));
     }
 
+    private Mono<Decision> screenReferences(Job job, Decision promptDecision) {
+        List<String> references = job.request().references() == null ? List.of() : job.request().references();
+        return Flux.fromIterable(references)
+                .concatMap(assetId -> assets.content(assetId).flatMap(image -> safety.checkImage(subject(job),
+                        tolerance(job), job.tier(), SafetyClient.ImagePurpose.REFERENCE, image)))
+                .filter(Decision::flagged)
+                .next()
+                .defaultIfEmpty(promptDecision);
+    }
+
     Mono<Job> screenOutput(Job job) {
         return assets.content(job.result().assetId())
-                .flatMap(image -> safety.checkImage(subject(job), tolerance(job), image))
+                .flatMap(image -> safety.checkImage(subject(job), tolerance(job), job.tier(),
+                        SafetyClient.ImagePurpose.OUTPUT, image))
                 .flatMap(decision -> decision.flagged()
                         ? transitions.contentModerated(job, decision).flatMap(this::deleteModeratedOutput)
                         : transitions.outputPassed(job, decision))
@@ -99,13 +114,13 @@ public class SafetyGate {
     }
 
     /**
-     * No verdict. A refusal of our question (4xx) or a missing output will not change by asking again, so the
+     * No verdict. A refusal of our question (4xx) or a missing image will not change by asking again, so the
      * job fails; anything else (down, timeout, 5xx, open breaker) leaves it waiting for the sweeper.
      */
     private Mono<Job> undecided(Job job, String step, Throwable error) {
-        if (error instanceof AssetMissingException) {
-            log.warn("The output {} of job {} does not exist; the job fails", job.result().assetId(), job.id());
-            return transitions.failed(job, "the output asset " + job.result().assetId() + " no longer exists")
+        if (error instanceof AssetMissingException missing) {
+            log.warn("An image of job {} does not exist; the job fails: {}", job.id(), missing.getMessage());
+            return transitions.failed(job, "the " + step + " failed: " + missing.getMessage())
                     .defaultIfEmpty(job);
         }
         if (error instanceof WebClientResponseException response && response.getStatusCode().is4xxClientError()) {

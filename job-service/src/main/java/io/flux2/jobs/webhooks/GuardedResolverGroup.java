@@ -1,5 +1,6 @@
 package io.flux2.jobs.webhooks;
 
+import io.flux2.common.net.SsrfGuard;
 import io.netty.resolver.AddressResolver;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.InetNameResolver;
@@ -44,7 +45,7 @@ class GuardedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
         protected void doResolve(String host, Promise<InetAddress> promise) {
             try {
                 promise.setSuccess(checked(host).get(0));
-            } catch (UnknownHostException | WebhookTargetRefused e) {
+            } catch (UnknownHostException | SsrfGuard.Refused e) {
                 promise.setFailure(e);
             }
         }
@@ -53,7 +54,7 @@ class GuardedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
         protected void doResolveAll(String host, Promise<List<InetAddress>> promise) {
             try {
                 promise.setSuccess(checked(host));
-            } catch (UnknownHostException | WebhookTargetRefused e) {
+            } catch (UnknownHostException | SsrfGuard.Refused e) {
                 promise.setFailure(e);
             }
         }
@@ -61,10 +62,7 @@ class GuardedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
         private List<InetAddress> checked(String host) throws UnknownHostException {
             List<InetAddress> addresses = Arrays.asList(InetAddress.getAllByName(host));
             for (InetAddress address : addresses) {
-                if (!guard.allowed(address)) {
-                    throw new WebhookTargetRefused(host + " resolves to " + address.getHostAddress()
-                            + ", a private, local or reserved address", false);
-                }
+                guard.checkConnected(host, address);
             }
             return addresses;
         }

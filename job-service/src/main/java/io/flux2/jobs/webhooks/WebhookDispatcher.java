@@ -1,5 +1,6 @@
 package io.flux2.jobs.webhooks;
 
+import io.flux2.common.net.SsrfGuard;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.PeriodicTask;
 import io.netty.channel.ChannelOption;
@@ -92,7 +93,7 @@ public class WebhookDispatcher extends PeriodicTask {
         int attempt = due.attempts() + 1;
         return Mono.fromCallable(() -> {
                     URI uri = URI.create(due.url());
-                    guard.check(uri);
+                    guard.resolve(guard.checkUrl(uri));
                     return uri;
                 })
                 .subscribeOn(Schedulers.boundedElastic())
@@ -101,8 +102,8 @@ public class WebhookDispatcher extends PeriodicTask {
                         ? delivered(due.id(), attempt, status)
                         : failed(due.id(), attempt, status, "HTTP " + status, false))
                 .onErrorResume(e -> {
-                    WebhookTargetRefused refusal = refusal(e);
-                    boolean refused = refusal != null && !refusal.isTransient() || e instanceof IllegalArgumentException;
+                    SsrfGuard.Refused refusal = refusal(e);
+                    boolean refused = refusal != null && !refusal.mayPassLater() || e instanceof IllegalArgumentException;
                     log.info("Webhook delivery {} attempt {} failed: {}", due.id(), attempt, e.toString());
                     return failed(due.id(), attempt, null, describe(e), refused);
                 });
@@ -111,7 +112,7 @@ public class WebhookDispatcher extends PeriodicTask {
     private Mono<Integer> send(URI uri, Due due, byte[] body) {
         long timestamp = Instant.now().getEpochSecond();
         String messageId = due.id().toString();
-        WebClient client = guard.allowlisted(uri) ? allowlisted : guarded;
+        WebClient client = guard.allowlisted(uri.getHost()) ? allowlisted : guarded;
         return client.post()
                 .uri(uri)
                 .contentType(MediaType.APPLICATION_JSON)
@@ -174,16 +175,16 @@ public class WebhookDispatcher extends PeriodicTask {
         while (cause.getCause() != null && cause.getMessage() == null) {
             cause = cause.getCause();
         }
-        WebhookTargetRefused refusal = refusal(e);
+        SsrfGuard.Refused refusal = refusal(e);
         if (refusal != null) {
             return "refused by the SSRF guard: " + refusal.getMessage();
         }
         return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     }
 
-    private static WebhookTargetRefused refusal(Throwable e) {
+    private static SsrfGuard.Refused refusal(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof WebhookTargetRefused refusal) {
+            if (cause instanceof SsrfGuard.Refused refusal) {
                 return refusal;
             }
         }

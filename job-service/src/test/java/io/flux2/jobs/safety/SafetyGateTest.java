@@ -54,6 +54,26 @@ class SafetyGateTest extends JobServiceTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aFlaggedReferenceImageModeratesTheRequestBeforeItIsQueued() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        String clean = ASSETS.store(CLEAN_PNG, "image/png");
+        String flagged = ASSETS.store(("\u0089PNG " + FakeSafetyService.FLAGGED_WORD + " pixels")
+                .getBytes(StandardCharsets.ISO_8859_1), "image/png");
+        Map<String, Object> body = jobBody(tenant, model, "make the circle green");
+        ((Map<String, Object>) body.get("request")).put("references", List.of(clean, flagged));
+
+        Object jobId = body(create(body).expectStatus().isCreated()).get("id");
+        Map<String, Object> moderated = awaitStatus(jobId, tenant, "REQUEST_MODERATED");
+
+        assertThat(moderated).containsEntry("details",
+                Map.of("moderation_reasons", List.of("test-policy: " + FakeSafetyService.FLAGGED_WORD)));
+        assertThat(SAFETY.checksFor("job:" + jobId)).extracting(FakeSafetyService.Check::kind)
+                .containsExactly("prompt", "image", "image");
+    }
+
+    @Test
     void flaggedOutputIsContentModeratedAndDeleted() {
         String tenant = uniqueTenant();
         String model = uniqueModel();
