@@ -25,7 +25,8 @@ public final class SubmitBench {
         int leaseSamples = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         Path data = Files.createTempDirectory("flux2-bench-");
         PlatformSettings settings = new PlatformSettings(PlatformPorts.free(), data,
-                Path.of("model-tools", "packages", PlatformSettings.MODEL_NAME), PlatformSettings.LOCAL_API_KEY, 0);
+                Path.of("model-tools", "packages", PlatformSettings.MODEL_NAME), PlatformSettings.LOCAL_API_KEY,
+                PlatformSettings.LOCAL_ADMIN_KEY, 0);
         try (LocalPlatform platform = LocalPlatform.start(settings)) {
             JobTable jobs = new JobTable(platform.jdbcUrl());
             SubmitLoad load = new SubmitLoad(settings.gatewayUrl(), settings.apiKey());

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 final class RunningPlatform {
 
     static final String API_KEY = "flx_e2etests_end-to-end-secret";
+    static final String ADMIN_KEY = "flx_admin_e2e-admin-secret";
 
     private static LocalPlatform platform;
 
@@ -24,7 +25,7 @@ final class RunningPlatform {
     static synchronized PlatformSettings get() {
         if (platform == null) {
             platform = LocalPlatform.start(new PlatformSettings(PlatformPorts.free(), tempDir(),
-                    Path.of("..", "model-tools", "packages", PlatformSettings.MODEL_NAME), API_KEY, 1));
+                    Path.of("..", "model-tools", "packages", PlatformSettings.MODEL_NAME), API_KEY, ADMIN_KEY, 1));
             Runtime.getRuntime().addShutdownHook(new Thread(platform::close));
         }
         return platform.settings();

@@ -105,10 +105,12 @@ public final class LocalPlatform implements AutoCloseable {
                 flux2-platform is running.
                   Gateway:  %s
                   API key:  %s
+                  Admin key (tenants and keys, /admin): %s
                   Try:      curl -s -X POST %s/v1/flux-2-pro -H 'x-key: %s' \\
                               -H 'Content-Type: application/json' -d '{"prompt":"a red circle on a blue background"}'
                 Stop with Ctrl-C. Jobs and images are kept in %s.
-                %n""", settings.gatewayUrl(), settings.apiKey(), settings.gatewayUrl(), settings.apiKey(),
+                %n""", settings.gatewayUrl(), settings.apiKey(), settings.adminKey(), settings.gatewayUrl(),
+                settings.apiKey(),
                 settings.dataDir().toAbsolutePath());
     }
 }

@@ -9,16 +9,19 @@ import java.nio.file.Path;
  * @param dataDir     PostgreSQL's cluster and the S3 objects live here, so jobs survive a restart
  * @param modelDir    the model package every tier is served by
  * @param apiKey      the bootstrap API key a user sends as {@code x-key}
+ * @param adminKey    the key of the admin API (tenants and keys)
  * @param workerCount inference worker threads; 0 starts inference-service with its worker off
  */
-public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir, String apiKey, int workerCount) {
+public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir, String apiKey, String adminKey,
+        int workerCount) {
 
     public static final String LOCAL_API_KEY = "flx_localdev_try-the-local-platform";
+    public static final String LOCAL_ADMIN_KEY = "flx_admin_local-platform-admin";
     public static final String MODEL_NAME = "tiny";
 
     public static PlatformSettings local() {
         return new PlatformSettings(PlatformPorts.fixed(), Path.of(".local"),
-                Path.of("model-tools", "packages", MODEL_NAME), LOCAL_API_KEY, 1);
+                Path.of("model-tools", "packages", MODEL_NAME), LOCAL_API_KEY, LOCAL_ADMIN_KEY, 1);
     }
 
     /** The image classifier safety-service runs on references and outputs; it sits beside the model. */

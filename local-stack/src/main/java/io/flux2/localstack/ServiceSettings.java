@@ -16,6 +16,8 @@ final class ServiceSettings {
     private final PlatformSettings platform;
     private final LocalPostgres postgres;
     private final LocalS3 s3;
+    private static final String LOOPBACK = "127.0.0.1";
+
     private final String internalToken = randomToken();
 
     ServiceSettings(PlatformSettings platform, LocalPostgres postgres, LocalS3 s3) {
@@ -33,6 +35,9 @@ final class ServiceSettings {
 
     Map<String, Object> assets() {
         Map<String, Object> p = withDatabase(base(platform.ports().assets()));
+        // Everything of a local platform listens on 127.0.0.1, so a user may point references at a local
+        // server there; any other loopback spelling, private or metadata address stays refused.
+        p.put("flux.assets.fetch.allowed-hosts", LOOPBACK);
         p.put("flux.assets.s3.endpoint", s3.endpoint());
         p.put("flux.assets.s3.access-key", s3.accessKey());
         p.put("flux.assets.s3.secret-key", s3.secretKey());
@@ -43,12 +48,15 @@ final class ServiceSettings {
         Map<String, Object> p = withDatabase(base(platform.ports().jobs()));
         client(p, "safety-service", platform.ports().safety());
         client(p, "asset-service", platform.ports().assets());
+        // As for references: webhooks may reach a receiver on 127.0.0.1 of this machine.
+        p.put("flux.jobs.webhooks.allowlist", LOOPBACK);
         return p;
     }
 
     Map<String, Object> gateway() {
         Map<String, Object> p = withDatabase(base(platform.ports().gateway()));
         p.put("flux.gateway.bootstrap-key", platform.apiKey());
+        p.put("flux.gateway.admin.key", platform.adminKey());
         client(p, "job-service", platform.ports().jobs());
         client(p, "asset-service", platform.ports().assets());
         return p;
