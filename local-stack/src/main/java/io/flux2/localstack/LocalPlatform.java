@@ -8,7 +8,11 @@ import io.flux2.infra.LocalS3;
 import io.flux2.jobs.JobServiceApplication;
 import io.flux2.safety.SafetyApplication;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +28,17 @@ public final class LocalPlatform implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPlatform.class);
 
     private final PlatformSettings settings;
+    private static final String S3_ACCESS_KEY = "local-access-key";
+    private static final String S3_SECRET_KEY = "local-secret-key-change-me";
+
+    /** Started in this order, stopped in the reverse one. */
+    private static final Map<String, Class<?>> APPLICATIONS = orderedApplications();
+
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private final Map<String, ConfigurableApplicationContext> contexts = new LinkedHashMap<>();
+    private ServiceSettings services;
     private LocalPostgres postgres;
+    private LocalS3 s3;
     private String internalToken;
 
     private LocalPlatform(PlatformSettings settings) {
@@ -47,20 +60,22 @@ public final class LocalPlatform implements AutoCloseable {
         PlatformPorts ports = settings.ports();
         postgres = LocalPostgres.start(ports.postgres(), settings.dataDir().resolve("postgres"));
         running.push(postgres);
-        LocalS3 s3 = LocalS3.start(ports.s3(), settings.dataDir().resolve("s3"), "local-access-key",
-                "local-secret-key-change-me");
-        running.push(s3);
-        ServiceSettings services = new ServiceSettings(settings, postgres, s3);
+        s3 = startObjectStore(ports);
+        services = new ServiceSettings(settings, postgres, s3);
         internalToken = services.internalToken();
-        startService(SafetyApplication.class, services.safety());
-        startService(AssetApplication.class, services.assets());
-        startService(JobServiceApplication.class, services.jobs());
-        startService(GatewayApplication.class, services.gateway());
-        startService(InferenceApplication.class, services.inference());
+        for (String service : APPLICATIONS.keySet()) {
+            startService(service);
+        }
     }
 
-    private void startService(Class<?> application, Map<String, Object> properties) {
-        log.info("Starting {}", application.getSimpleName());
+    /** Starts a service that is not running, on its port and with its settings, as at platform start. */
+    public synchronized void startService(String service) {
+        if (contexts.containsKey(service)) {
+            throw new IllegalStateException(service + " is running");
+        }
+        Class<?> application = APPLICATIONS.get(service);
+        Map<String, Object> properties = services.forService(service);
+        log.info("Starting {}", service);
         // As command-line arguments, so they outrank the service's own configuration file.
         String[] arguments = properties.entrySet().stream()
                 .map(e -> "--" + e.getKey() + "=" + e.getValue())
@@ -68,7 +83,35 @@ public final class LocalPlatform implements AutoCloseable {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
                 .registerShutdownHook(false)
                 .run(arguments);
-        running.push(context);
+        contexts.put(service, context);
+    }
+
+    private LocalS3 startObjectStore(PlatformPorts ports) {
+        return LocalS3.start(ports.s3(), settings.dataDir().resolve("s3"), S3_ACCESS_KEY, S3_SECRET_KEY);
+    }
+
+    /** Stops the S3 server, as an outage of the store would; its objects stay in the data folder. */
+    public synchronized void stopObjectStore() {
+        if (s3 != null) {
+            s3.close();
+            s3 = null;
+        }
+    }
+
+    /** Starts the S3 server again on the same port and folder. */
+    public synchronized void startObjectStore() {
+        if (s3 == null) {
+            s3 = startObjectStore(settings.ports());
+        }
+    }
+
+    /** Stops one service, as a crashed or redeployed pod would be; the others keep running. */
+    public synchronized void stopService(String service) {
+        ConfigurableApplicationContext context = contexts.remove(service);
+        if (context == null) {
+            throw new IllegalStateException(service + " is not running");
+        }
+        context.close();
     }
 
     public PlatformSettings settings() {
@@ -85,8 +128,28 @@ public final class LocalPlatform implements AutoCloseable {
         return internalToken;
     }
 
+    private static Map<String, Class<?>> orderedApplications() {
+        Map<String, Class<?>> applications = new LinkedHashMap<>();
+        applications.put(ServiceSettings.SAFETY, SafetyApplication.class);
+        applications.put(ServiceSettings.ASSETS, AssetApplication.class);
+        applications.put(ServiceSettings.JOBS, JobServiceApplication.class);
+        applications.put(ServiceSettings.GATEWAY, GatewayApplication.class);
+        applications.put(ServiceSettings.INFERENCE, InferenceApplication.class);
+        return applications;
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        List<String> started = new ArrayList<>(contexts.keySet());
+        Collections.reverse(started);
+        for (String service : started) {
+            try {
+                stopService(service);
+            } catch (RuntimeException e) {
+                log.warn("Stopping {} failed", service, e);
+            }
+        }
+        stopObjectStore();
         while (!running.isEmpty()) {
             try {
                 running.pop().close();

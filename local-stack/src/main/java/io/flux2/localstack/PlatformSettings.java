@@ -1,6 +1,7 @@
 package io.flux2.localstack;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What a local platform needs to start.
@@ -11,9 +12,20 @@ import java.nio.file.Path;
  * @param apiKey      the bootstrap API key a user sends as {@code x-key}
  * @param adminKey    the key of the admin API (tenants and keys)
  * @param workerCount inference worker threads; 0 starts inference-service with its worker off
+ * @param extra       further properties, by service name, that outrank the services' files (tests use them
+ *                    for extra models and tiers)
  */
 public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir, String apiKey, String adminKey,
-        int workerCount) {
+        int workerCount, Map<String, Map<String, Object>> extra) {
+
+    public PlatformSettings {
+        extra = Map.copyOf(extra);
+    }
+
+    public PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir, String apiKey, String adminKey,
+            int workerCount) {
+        this(ports, dataDir, modelDir, apiKey, adminKey, workerCount, Map.of());
+    }
 
     public static final String LOCAL_API_KEY = "flx_localdev_try-the-local-platform";
     public static final String LOCAL_ADMIN_KEY = "flx_admin_local-platform-admin";

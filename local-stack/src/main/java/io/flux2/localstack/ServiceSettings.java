@@ -26,14 +26,34 @@ final class ServiceSettings {
         this.s3 = s3;
     }
 
-    Map<String, Object> safety() {
+    /** The properties of one service, by its name. */
+    Map<String, Object> forService(String service) {
+        Map<String, Object> p = switch (service) {
+            case SAFETY -> safety();
+            case ASSETS -> assets();
+            case JOBS -> jobs();
+            case GATEWAY -> gateway();
+            case INFERENCE -> inference();
+            default -> throw new IllegalArgumentException("No service " + service);
+        };
+        p.putAll(platform.extra().getOrDefault(service, Map.of()));
+        return p;
+    }
+
+    static final String SAFETY = "safety-service";
+    static final String ASSETS = "asset-service";
+    static final String JOBS = "job-service";
+    static final String GATEWAY = "gateway-service";
+    static final String INFERENCE = "inference-service";
+
+    private Map<String, Object> safety() {
         Map<String, Object> p = withDatabase(base(platform.ports().safety()));
         p.put("flux.safety.image.classifier.package-dir", platform.safetyClassifierDir().toAbsolutePath().toString());
         p.put("flux.safety.image.classifier.required", true);
         return p;
     }
 
-    Map<String, Object> assets() {
+    private Map<String, Object> assets() {
         Map<String, Object> p = withDatabase(base(platform.ports().assets()));
         // Everything of a local platform listens on 127.0.0.1, so a user may point references at a local
         // server there; any other loopback spelling, private or metadata address stays refused.
@@ -44,7 +64,7 @@ final class ServiceSettings {
         return p;
     }
 
-    Map<String, Object> jobs() {
+    private Map<String, Object> jobs() {
         Map<String, Object> p = withDatabase(base(platform.ports().jobs()));
         client(p, "safety-service", platform.ports().safety());
         client(p, "asset-service", platform.ports().assets());
@@ -53,7 +73,7 @@ final class ServiceSettings {
         return p;
     }
 
-    Map<String, Object> gateway() {
+    private Map<String, Object> gateway() {
         Map<String, Object> p = withDatabase(base(platform.ports().gateway()));
         p.put("flux.gateway.bootstrap-key", platform.apiKey());
         p.put("flux.gateway.admin.key", platform.adminKey());
@@ -62,7 +82,7 @@ final class ServiceSettings {
         return p;
     }
 
-    Map<String, Object> inference() {
+    private Map<String, Object> inference() {
         Map<String, Object> p = base(platform.ports().inference());
         p.put("flux.inference.packages." + PlatformSettings.MODEL_NAME, platform.modelDir().toAbsolutePath().toString());
         p.put("flux.inference.worker.threads", Math.max(1, platform.workerCount()));

@@ -11,13 +11,28 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /** What every service gets by depending on common: problem responses, the internal guard, service clients. */
-@AutoConfiguration
+@AutoConfiguration(beforeName = {
+        "org.springframework.boot.reactor.netty.autoconfigure.NettyReactiveWebServerAutoConfiguration",
+        "org.springframework.boot.http.client.autoconfigure.reactive.ReactiveHttpClientAutoConfiguration",
+        "org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration"})
 @EnableConfigurationProperties({InternalProperties.class, ClientProperties.class})
 @Import(ProblemResponses.class)
 public class CommonAutoConfiguration {
+
+    /**
+     * Netty event loops of this service's own, not the JVM-wide ones: where several services share a JVM
+     * (local-stack, e2e-tests), stopping one must not shut down the loops the others serve and call with.
+     */
+    @Bean
+    ReactorResourceFactory reactorResourceFactory() {
+        ReactorResourceFactory factory = new ReactorResourceFactory();
+        factory.setUseGlobalResources(false);
+        return factory;
+    }
 
     @Bean
     InternalTokenFilter internalTokenFilter(InternalProperties properties) {
