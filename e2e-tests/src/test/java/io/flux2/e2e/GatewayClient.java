@@ -21,13 +21,17 @@ final class GatewayClient {
         this.baseUrl = baseUrl;
     }
 
-    Reply post(String path, String key, String jsonBody) {
+    /** @param headers further headers, as name, value, name, value... */
+    Reply post(String path, String key, String jsonBody, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(jsonBody));
         if (key != null) {
             request.header("x-key", key);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
         return send(request.build());
     }

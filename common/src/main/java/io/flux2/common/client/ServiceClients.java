@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
@@ -57,12 +58,24 @@ public class ServiceClients {
         RetryConfig retryConfig = RetryConfig.custom()
                 .maxAttempts(service.retries() + 1)
                 .intervalFunction(IntervalFunction.ofExponentialBackoff(service.retryBackoff(), 2.0))
-                .retryOnException(ServiceClients::isTargetFailure)
+                .retryOnException(ServiceClients::isWorthRetrying)
                 .build();
         return new ServiceClient(name, webClient,
                 circuitBreakers.circuitBreaker(name, breakerConfig),
                 retries.retry(name, retryConfig),
                 service.timeout());
+    }
+
+    /**
+     * A passing failure that a quick retry may get past. A 503 is not one: the target answered that it cannot
+     * serve now (its own dependency is down) and says when to come back, so the caller passes that on at once.
+     */
+    static boolean isWorthRetrying(Throwable error) {
+        if (error instanceof WebClientResponseException response
+                && response.getStatusCode().value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+            return false;
+        }
+        return isTargetFailure(error);
     }
 
     /** A failure that says the target is unwell or unreachable, as opposed to a refusal of our request. */

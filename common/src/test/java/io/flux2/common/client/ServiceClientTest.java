@@ -27,7 +27,7 @@ class ServiceClientTest {
     private HttpServer server;
     private final AtomicInteger calls = new AtomicInteger();
     private volatile int failuresBeforeSuccess;
-    private volatile int failureStatus = 503;
+    private volatile int failureStatus = 502;
     private volatile String lastToken;
 
     @BeforeEach
@@ -75,11 +75,21 @@ class ServiceClientTest {
     }
 
     @Test
+    void aServiceThatSaysItIsUnavailableIsNotAskedAgainAtOnce() {
+        failuresBeforeSuccess = 1;
+        failureStatus = 503;
+        assertThatThrownBy(() -> client(100).idempotent(web -> web.get().uri("/thing").retrieve()
+                .bodyToMono(String.class)).block())
+                .isInstanceOf(WebClientResponseException.ServiceUnavailable.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
     void aCallThatMustNotBeRepeatedIsTriedOnce() {
         failuresBeforeSuccess = 1;
         assertThatThrownBy(() -> client(100).once(web -> web.post().uri("/thing").retrieve()
                 .bodyToMono(String.class)).block())
-                .isInstanceOf(WebClientResponseException.ServiceUnavailable.class);
+                .isInstanceOf(WebClientResponseException.BadGateway.class);
         assertThat(calls).hasValue(1);
     }
 
