@@ -3,8 +3,7 @@ package io.flux2.inference;
 import io.flux2.common.client.ServiceClients;
 import io.flux2.inference.model.ModelRegistry;
 import io.flux2.inference.output.ImageEncoder;
-import io.flux2.inference.pipeline.GenerationLimits;
-import io.flux2.inference.pipeline.JavaRandomNoise;
+import io.flux2.inference.pipeline.TorchCpuNoise;
 import io.flux2.inference.pipeline.NoiseSource;
 import io.flux2.inference.pipeline.PipelineFactory;
 import io.flux2.inference.worker.WorkerPool;
@@ -27,14 +26,12 @@ class InferenceConfiguration {
     @Bean
     @ConditionalOnMissingBean
     NoiseSource noiseSource() {
-        return new JavaRandomNoise();
+        return new TorchCpuNoise();
     }
 
     @Bean
     PipelineFactory pipelineFactory(NoiseSource noise, InferenceProperties properties) {
-        InferenceProperties.Limits limits = properties.limits();
-        return new PipelineFactory(noise,
-                new GenerationLimits(limits.minSide(), limits.maxSteps(), limits.maxMegapixels()));
+        return new PipelineFactory(noise, properties.limits().toGenerationLimits());
     }
 
     @Bean

@@ -1,5 +1,7 @@
 package io.flux2.inference;
 
+import io.flux2.inference.pipeline.GenerationLimits;
+import io.flux2.inference.pipeline.ReferenceRules;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,22 +37,39 @@ public record InferenceProperties(
                 : new LinkedHashMap<>(packages);
         device = device == null || device.isBlank() ? "cpu" : device;
         verifyChecksums = verifyChecksums == null || verifyChecksums;
-        limits = limits == null ? new Limits(null, null, null) : limits;
+        limits = limits == null ? new Limits(null, null, null, null, null, null, null, null) : limits;
         warmup = warmup == null ? new Warmup(null, null, null) : warmup;
         worker = worker == null ? new Worker(null, null, null, null, null, null, null) : worker;
         output = output == null ? new Output(null) : output;
     }
 
     /**
-     * @param minSide       smallest width or height in pixels (the BFL API's floor is 64)
-     * @param maxSteps      most denoising steps one request may ask for
-     * @param maxMegapixels largest width x height, in units of 2^20 pixels, so 2048x2048 is exactly 4
+     * @param minSide             smallest output width or height in pixels (the BFL API's floor is 64)
+     * @param maxSteps            most denoising steps one request may ask for
+     * @param maxPixels           largest output width x height; 4194304 = 2048x2048 (BFL's "4 MP")
+     * @param maxReferences       most reference images in one request
+     * @param referenceMinSide    a reference's shorter side must be at least this (section 6: 64)
+     * @param referenceMaxAspect  a reference's longer / shorter side at most this (section 6: 8)
+     * @param referenceAreaSingle area cap of a single reference before it is scaled down (section 6: 2024^2)
+     * @param referenceAreaMulti  area cap of each reference when there are two or more (section 6: 1024^2)
      */
-    public record Limits(Integer minSide, Integer maxSteps, Double maxMegapixels) {
+    public record Limits(Integer minSide, Integer maxSteps, Long maxPixels, Integer maxReferences,
+            Integer referenceMinSide, Double referenceMaxAspect, Long referenceAreaSingle, Long referenceAreaMulti) {
         public Limits {
+            ReferenceRules flux2 = ReferenceRules.FLUX2;
             minSide = minSide == null ? 64 : minSide;
             maxSteps = maxSteps == null ? 100 : maxSteps;
-            maxMegapixels = maxMegapixels == null ? 4.0 : maxMegapixels;
+            maxPixels = maxPixels == null ? GenerationLimits.DEFAULT_MAX_PIXELS : maxPixels;
+            maxReferences = maxReferences == null ? 10 : maxReferences;
+            referenceMinSide = referenceMinSide == null ? flux2.minSide() : referenceMinSide;
+            referenceMaxAspect = referenceMaxAspect == null ? flux2.maxAspect() : referenceMaxAspect;
+            referenceAreaSingle = referenceAreaSingle == null ? flux2.areaSingle() : referenceAreaSingle;
+            referenceAreaMulti = referenceAreaMulti == null ? flux2.areaMulti() : referenceAreaMulti;
+        }
+
+        public GenerationLimits toGenerationLimits() {
+            return new GenerationLimits(minSide, maxSteps, maxPixels, maxReferences, new ReferenceRules(
+                    referenceMinSide, referenceMaxAspect, referenceAreaSingle, referenceAreaMulti));
         }
     }
 

@@ -24,6 +24,15 @@ public final class TinyPackage {
         return folder;
     }
 
+    /** A committed package of model-tools by folder name: tiny, tiny-klein, tiny-klein-base. */
+    public static Path folder(String name) {
+        Path folder = Path.of("..", "model-tools", "packages", name).toAbsolutePath().normalize();
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalStateException("The model package is missing at " + folder);
+        }
+        return folder;
+    }
+
     public static Path modelTools() {
         return Path.of("..", "model-tools").toAbsolutePath().normalize();
     }

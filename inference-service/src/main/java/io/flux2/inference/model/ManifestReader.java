@@ -59,6 +59,14 @@ public final class ManifestReader {
         if (manifest.textEncoder().maxLength() < 1) {
             throw new ModelPackageException(where + "text_encoder.max_length must be positive");
         }
+        String side = manifest.textEncoder().paddingSide();
+        if (!ModelManifest.TextEncoder.LEFT.equals(side) && !ModelManifest.TextEncoder.RIGHT.equals(side)) {
+            throw new ModelPackageException(where + "text_encoder.padding_side must be left or right, was '" + side
+                    + "'");
+        }
+        if (manifest.textEncoder().padTokenId() < 0) {
+            throw new ModelPackageException(where + "text_encoder.pad_token_id must not be negative");
+        }
         String template = manifest.textEncoder().promptTemplate();
         if (template == null || !template.contains("{prompt}")) {
             throw new ModelPackageException(where + "text_encoder.prompt_template must contain {prompt}");

@@ -27,7 +27,28 @@ public record ModelManifest(
             boolean guidanceEmbed) {
     }
 
-    public record TextEncoder(int maxLength, List<Integer> hiddenLayers, String promptTemplate, int padTokenId) {
+    /**
+     * @param paddingSide      {@code left} or {@code right} (absent: right): where the {@code padTokenId} padding
+     *                         goes; the attention mask follows it
+     * @param addSpecialTokens false: tokenise without the tokenizer's own BOS/EOS (the template has them);
+     *                         absent: true
+     * @param promptRemove     strings deleted from the user's prompt before it goes into the template
+     */
+    public record TextEncoder(int maxLength, List<Integer> hiddenLayers, String promptTemplate, int padTokenId,
+            String paddingSide, Boolean addSpecialTokens, List<String> promptRemove) {
+
+        public static final String RIGHT = "right";
+        public static final String LEFT = "left";
+
+        public TextEncoder {
+            paddingSide = paddingSide == null ? RIGHT : paddingSide;
+            addSpecialTokens = addSpecialTokens == null || addSpecialTokens;
+            promptRemove = promptRemove == null ? List.of() : List.copyOf(promptRemove);
+        }
+
+        public boolean padsLeft() {
+            return LEFT.equals(paddingSide);
+        }
     }
 
     public record Vae(int zChannels, int downscale, int patch) {

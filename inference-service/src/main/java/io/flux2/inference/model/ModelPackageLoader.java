@@ -57,14 +57,18 @@ public final class ModelPackageLoader {
     }
 
     private static HuggingFaceTokenizer loadTokenizer(Path dir, ModelManifest manifest) {
-        // Pad and truncate to the manifest's length explicitly rather than trusting DJL to keep the file's own
-        // padding section: the text encoder graph is traced for exactly max_length positions.
-        Map<String, String> options = Map.of(
-                "padding", "max_length",
-                "maxLength", Integer.toString(manifest.textEncoder().maxLength()),
-                "truncation", "true");
+        // No padding here: PromptEncoder pads to max_length itself, on the manifest's padding_side with its
+        // pad_token_id (DJL's tokenizer only pads on the right, and ignores the file's own padding section).
+        // Truncation stays on, at max_length from the right, as in the reference pipeline.
+        ModelManifest.TextEncoder text = manifest.textEncoder();
         try {
-            return HuggingFaceTokenizer.newInstance(dir.resolve(PackageFiles.TOKENIZER), options);
+            return HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(dir.resolve(PackageFiles.TOKENIZER))
+                    .optPadding(false)
+                    .optTruncation(true)
+                    .optMaxLength(text.maxLength())
+                    .optAddSpecialTokens(text.addSpecialTokens())
+                    .build();
         } catch (IOException | RuntimeException e) {
             throw new ModelPackageException("Cannot load " + dir.resolve(PackageFiles.TOKENIZER) + ": "
                     + e.getMessage(), e);

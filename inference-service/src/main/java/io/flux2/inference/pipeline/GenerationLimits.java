@@ -1,30 +1,57 @@
 package io.flux2.inference.pipeline;
 
+import java.util.Locale;
+
 /**
  * What the pipeline refuses to run. The gateway validates and floors sizes for users; this is the last line
- * so a bad lease fails with a message instead of a native crash or an out-of-memory.
+ * so a bad lease fails with a message instead of a native crash or an out-of-memory. All of it is configuration
+ * ({@code flux.inference.limits.*}), none of it is fixed by the model.
  *
- * @param minSide       smallest width or height
+ * @param minSide       smallest width or height of the output
  * @param maxSteps      most steps
- * @param maxMegapixels most width x height, in 2^20 pixels (2048x2048 = 4)
+ * @param maxPixels     most width x height of the output (4194304 = 2048x2048, BFL's "4 MP")
+ * @param maxReferences most reference images in one request
+ * @param references    how references are checked and sized
  */
-public record GenerationLimits(int minSide, int maxSteps, double maxMegapixels) {
+public record GenerationLimits(int minSide, int maxSteps, long maxPixels, int maxReferences,
+        ReferenceRules references) {
 
     static final int MULTIPLE = TokenGrid.PIXELS_PER_TOKEN;
-    private static final double PIXELS_PER_MEGAPIXEL = 1 << 20;
+    public static final long DEFAULT_MAX_PIXELS = 2048L * 2048;
 
-    public void check(GenerationRequest request) {
+    public GenerationLimits {
+        if (minSide < MULTIPLE || maxSteps < 1 || maxPixels < (long) minSide * minSide || maxReferences < 0) {
+            throw new IllegalArgumentException("Generation limits out of range: min side " + minSide + ", max steps "
+                    + maxSteps + ", max pixels " + maxPixels + ", max references " + maxReferences);
+        }
+        references = references == null ? ReferenceRules.FLUX2 : references;
+    }
+
+    /** Limits with the FLUX.2 reference rules and up to 10 references. */
+    public GenerationLimits(int minSide, int maxSteps, long maxPixels) {
+        this(minSide, maxSteps, maxPixels, 10, ReferenceRules.FLUX2);
+    }
+
+    /**
+     * Checks everything about a request that needs no model: prompt, reference count and sizes, output size (from
+     * the request or else the last reference), steps, guidance.
+     *
+     * @return the output size {@code {width, height}}
+     */
+    public int[] check(GenerationRequest request) {
         if (request.prompt() == null) {
             throw new InvalidGenerationException("prompt", "prompt is required");
         }
-        checkSide("width", request.width());
-        checkSide("height", request.height());
-        double megapixels = (double) request.width() * request.height() / PIXELS_PER_MEGAPIXEL;
-        if (megapixels > maxMegapixels) {
-            throw new InvalidGenerationException("width", String.format(java.util.Locale.ROOT,
-                    "%dx%d is %.2f megapixels; at most %.2f megapixels (of 2^20 pixels) are allowed",
-                    request.width(), request.height(), megapixels, maxMegapixels));
+        int count = request.references().size();
+        checkReferenceCount(count);
+        int[] last = null;
+        for (int i = 0; i < count; i++) {
+            ReferenceImage reference = request.references().get(i);
+            last = ReferencePreprocessor.processedSize(reference.width(), reference.height(), i, count, references);
         }
+        int width = outputSide("width", request.width(), last == null ? null : last[0]);
+        int height = outputSide("height", request.height(), last == null ? null : last[1]);
+        checkSize(width, height);
         if (request.steps() < 1 || request.steps() > maxSteps) {
             throw new InvalidGenerationException("steps",
                     "steps must be between 1 and " + maxSteps + ", was " + request.steps());
@@ -33,6 +60,37 @@ public record GenerationLimits(int minSide, int maxSteps, double maxMegapixels) 
             throw new InvalidGenerationException("guidance",
                     "guidance must be a finite number >= 0, was " + request.guidance());
         }
+        return new int[] {width, height};
+    }
+
+    /** Before anything is fetched or decoded: at most {@link #maxReferences()} references. */
+    public void checkReferenceCount(int count) {
+        if (count > maxReferences) {
+            throw new InvalidGenerationException("references", "at most " + maxReferences
+                    + " reference images are allowed, got " + count);
+        }
+    }
+
+    /** Output size: multiples of 16, each side at least {@code minSide}, area at most {@code maxPixels}. */
+    public void checkSize(int width, int height) {
+        checkSide("width", width);
+        checkSide("height", height);
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new InvalidGenerationException("width", String.format(Locale.ROOT,
+                    "%dx%d is %d pixels (%.2f MP); at most %d pixels (%.2f MP) are allowed", width, height, pixels,
+                    pixels / 1e6, maxPixels, maxPixels / 1e6));
+        }
+    }
+
+    private static int outputSide(String field, Integer requested, Integer fromReference) {
+        if (requested != null) {
+            return requested;
+        }
+        if (fromReference != null) {
+            return fromReference;
+        }
+        throw new InvalidGenerationException(field, field + " is required when there is no reference image");
     }
 
     private void checkSide(String field, int value) {
@@ -40,8 +98,8 @@ public record GenerationLimits(int minSide, int maxSteps, double maxMegapixels) 
             throw new InvalidGenerationException(field, field + " must be at least " + minSide + ", was " + value);
         }
         if (value % MULTIPLE != 0) {
-            throw new InvalidGenerationException(field,
-                    field + " must be a multiple of " + MULTIPLE + ", was " + value);
+            throw new InvalidGenerationException(field, field + " must be a multiple of " + MULTIPLE + ", was "
+                    + value + " (" + (value - value % MULTIPLE) + " would do)");
         }
     }
 }

@@ -34,12 +34,23 @@ public record TokenGrid(int rows, int cols) {
         return new Shape(1, CHANNELS, rows, cols);
     }
 
-    /** Image position ids {@code [tokens, 4]} flattened: (0, row, col, 0) row-major. */
+    /** Target image position ids {@code [tokens, 4]} flattened: (0, row, col, 0) row-major. */
     public long[] imageIds() {
+        return imageIds(0);
+    }
+
+    /** The time coordinate of reference k: 10 + 10k (research/flux2-model.md 2.4). */
+    public static long referenceTime(int k) {
+        return 10L + 10L * k;
+    }
+
+    /** Position ids {@code [tokens, 4]} flattened: (t, row, col, 0) row-major; rows and cols restart at 0. */
+    public long[] imageIds(long t) {
         long[] ids = new long[tokens() * ID_AXES];
         for (int row = 0; row < rows; row++) {
             for (int col = 0; col < cols; col++) {
                 int at = (row * cols + col) * ID_AXES;
+                ids[at] = t;
                 ids[at + 1] = row;
                 ids[at + 2] = col;
             }

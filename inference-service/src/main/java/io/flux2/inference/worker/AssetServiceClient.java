@@ -2,7 +2,9 @@ package io.flux2.inference.worker;
 
 import io.flux2.common.client.ServiceClient;
 import io.flux2.inference.output.EncodedImage;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 
 /** Stores finished images in asset-service. */
 class AssetServiceClient {
@@ -11,6 +13,36 @@ class AssetServiceClient {
 
     AssetServiceClient(ServiceClient client) {
         this.client = client;
+    }
+
+    /**
+     * The stored bytes of an asset (for a reference: asset-service's normalised image, PNG).
+     *
+     * @throws ReferenceNotFoundException on 404
+     */
+    byte[] content(String assetId) {
+        try {
+            byte[] bytes = client.idempotent(web -> web.get()
+                    .uri("/internal/assets/{id}/content", assetId)
+                    .retrieve()
+                    .bodyToMono(byte[].class)).block();
+            if (bytes == null) {
+                throw new IllegalStateException("asset-service sent no content for asset " + assetId);
+            }
+            return bytes;
+        } catch (WebClientResponseException e) {
+            if (e.getStatusCode().value() == HttpStatus.NOT_FOUND.value()) {
+                throw new ReferenceNotFoundException(assetId);
+            }
+            throw e;
+        }
+    }
+
+    /** asset-service has no asset with this id: retrying cannot help. */
+    static final class ReferenceNotFoundException extends RuntimeException {
+        ReferenceNotFoundException(String assetId) {
+            super("asset " + assetId + " does not exist");
+        }
     }
 
     /** @return the new asset's id */

@@ -11,6 +11,9 @@ import io.flux2.inference.pipeline.GenerationCancelledException;
 import io.flux2.inference.pipeline.GenerationRequest;
 import io.flux2.inference.pipeline.InvalidGenerationException;
 import io.flux2.inference.pipeline.StepListener;
+import io.flux2.inference.pipeline.ReferenceImage;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -60,7 +63,10 @@ class LeaseExecutor {
                 fail(leaseId, e.getMessage(), false);
                 return Outcome.REJECTED;
             }
-            GenerationRequest request = toRequest(lease.request(), pipeline.modelPackage().manifest());
+            JobRequest job = lease.request();
+            // The count first: eleven references are refused before a single one is fetched.
+            pipeline.limits().checkReferenceCount(job.references().size());
+            GenerationRequest request = toRequest(job, pipeline.modelPackage().manifest(), fetchReferences(job));
             pipeline.check(request);
             CancelWatch watch = new CancelWatch(leaseId, stopping);
             long start = System.nanoTime();
@@ -69,8 +75,9 @@ class LeaseExecutor {
             String assetId = assets.uploadOutput(lease.tenantId(), lease.jobId(), image);
             jobs.complete(leaseId, new LeaseMessages.Completion(assetId, request.seed(), image.width(),
                     image.height(), image.contentType()));
-            log.info("Job {} done: {}x{} {} steps in {} ms, asset {}", lease.jobId(), request.width(),
-                    request.height(), request.steps(), (System.nanoTime() - start) / 1_000_000, assetId);
+            log.info("Job {} done: {}x{} {} steps, {} reference(s) in {} ms, asset {}", lease.jobId(),
+                    decoded.width(), decoded.height(), request.steps(), request.references().size(),
+                    (System.nanoTime() - start) / 1_000_000, assetId);
             return Outcome.DONE;
         } catch (LeaseLostException e) {
             log.warn("Job {}: {}; dropping the work", lease.jobId(), e.getMessage());
@@ -98,15 +105,45 @@ class LeaseExecutor {
     /** How a lease ended; FAILED may mean asset-service or job-service is unwell, so the worker backs off. */
     enum Outcome { DONE, REJECTED, CANCELLED, LOST, FAILED }
 
-    static GenerationRequest toRequest(JobRequest job, ModelManifest manifest) {
+    /**
+     * Fills the package's defaults (model.json) into what the request leaves out. Width and height: the request's,
+     * else with references the last reference's processed size (left null for the pipeline), else the package's.
+     */
+    static GenerationRequest toRequest(JobRequest job, ModelManifest manifest, List<ReferenceImage> references) {
         ModelManifest.Defaults defaults = manifest.defaults();
+        boolean fromReference = !references.isEmpty() && job.width() == null && job.height() == null;
         return new GenerationRequest(
                 job.prompt(),
-                job.width() != null ? job.width() : defaults.width(),
-                job.height() != null ? job.height() : defaults.height(),
+                job.width() != null ? job.width() : fromReference ? null : defaults.width(),
+                job.height() != null ? job.height() : fromReference ? null : defaults.height(),
                 job.steps() != null ? job.steps() : defaults.steps(),
                 job.guidance() != null ? job.guidance() : defaults.guidance(),
-                job.seed() != null ? job.seed() : ThreadLocalRandom.current().nextLong(SEED_BOUND));
+                job.seed() != null ? job.seed() : ThreadLocalRandom.current().nextLong(SEED_BOUND),
+                references);
+    }
+
+    /** Fetches and decodes every reference; a missing asset or bytes that are no image are bad input. */
+    private List<ReferenceImage> fetchReferences(JobRequest job) {
+        List<ReferenceImage> images = new ArrayList<>(job.references().size());
+        for (int i = 0; i < job.references().size(); i++) {
+            String assetId = job.references().get(i);
+            if (assetId == null || assetId.isBlank()) {
+                throw new InvalidGenerationException("references", "reference " + i + " has no asset id");
+            }
+            byte[] bytes;
+            try {
+                bytes = assets.content(assetId);
+            } catch (AssetServiceClient.ReferenceNotFoundException e) {
+                throw new InvalidGenerationException("references", "reference " + i + ": " + e.getMessage());
+            }
+            try {
+                images.add(ReferenceImage.decode(bytes));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidGenerationException("references", "reference " + i + " (asset " + assetId + ") is "
+                        + e.getMessage());
+            }
+        }
+        return images;
     }
 
     private void fail(String leaseId, String message, boolean retryable) {

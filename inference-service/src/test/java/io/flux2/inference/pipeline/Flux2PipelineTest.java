@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 
 class Flux2PipelineTest {
 
-    private static final GenerationLimits LIMITS = new GenerationLimits(64, 50, 4.0);
+    private static final GenerationLimits LIMITS = new GenerationLimits(64, 50, 2048L * 2048);
     private static Flux2Pipeline pipeline;
 
     @BeforeAll
     static void load() {
-        pipeline = new Flux2Pipeline(TinyPackage.get(), new JavaRandomNoise(), LIMITS);
+        pipeline = new Flux2Pipeline(TinyPackage.get(), new TorchCpuNoise(), LIMITS);
     }
 
     @AfterAll
@@ -99,7 +99,7 @@ class Flux2PipelineTest {
         assertRefused(new GenerationRequest("x", 48, 128, 4, 4.0, 1), "width", "at least 64");
         assertRefused(new GenerationRequest("x", 128, 128, 0, 4.0, 1), "steps", "between 1 and 50");
         assertRefused(new GenerationRequest("x", 128, 128, 51, 4.0, 1), "steps", "between 1 and 50");
-        assertRefused(new GenerationRequest("x", 4096, 2048, 4, 4.0, 1), "width", "megapixels");
+        assertRefused(new GenerationRequest("x", 4096, 2048, 4, 4.0, 1), "width", "at most 4194304 pixels");
         assertRefused(new GenerationRequest(null, 128, 128, 4, 4.0, 1), "prompt", "required");
         assertRefused(new GenerationRequest("x", 128, 128, 4, Double.NaN, 1), "guidance", "finite");
         // 2048x2048 is exactly the 4 MP limit and passes the check
@@ -110,7 +110,8 @@ class Flux2PipelineTest {
     void tokenizesToTheFullTextLength() {
         ModelPackage tiny = TinyPackage.get();
         int maxLength = tiny.manifest().textEncoder().maxLength();
-        PromptEncoder encoder = new PromptEncoder(tiny.tokenizer(), null, "{prompt}", maxLength);
+        PromptEncoder encoder = new PromptEncoder(tiny.tokenizer(), null, tiny.manifest().textEncoder(),
+                GraphClock.NONE);
         PromptEncoder.TokenizedPrompt tokens = encoder.tokenize("A red circle, $1 \\ unknownword");
         assertThat(tokens.ids()).hasSize(maxLength);
         assertThat(tokens.mask()).hasSize(maxLength);
@@ -121,6 +122,54 @@ class Flux2PipelineTest {
         PromptEncoder.TokenizedPrompt longOne = encoder.tokenize("red ".repeat(maxLength + 10));
         assertThat(longOne.ids()).hasSize(maxLength);
         assertThat(longOne.mask()[maxLength - 1]).isEqualTo(1L);
+    }
+
+    @Test
+    void refusesTheIssuesBadInputsWithClearMessages() {
+        ReferenceImage square = solid(128, 128);
+        // 11 references
+        assertRefused(new GenerationRequest("x", 128, 128, 4, 4.0, 1, java.util.Collections.nCopies(11, square)),
+                "references", "at most 10 reference images are allowed, got 11");
+        // a 10x1 px reference, named by its index
+        assertRefused(new GenerationRequest("x", 128, 128, 4, 4.0, 1, List.of(square, solid(10, 1))),
+                "references", "reference 1 is 10x1 px: each side must be at least 64 px");
+        // aspect over 8
+        assertRefused(new GenerationRequest("x", 128, 128, 4, 4.0, 1, List.of(solid(64 * 9, 64))),
+                "references", "reference 0 is 576x64 px: its aspect ratio 9.00 is over 8");
+        // 5 megapixels (2560x2048 = 5242880 pixels)
+        assertRefused(new GenerationRequest("x", 2560, 2048, 4, 4.0, 1), "width",
+                "2560x2048 is 5242880 pixels (5.24 MP); at most 4194304 pixels (4.19 MP) are allowed");
+        // width 70
+        assertRefused(new GenerationRequest("x", 70, 128, 4, 4.0, 1), "width",
+                "width must be a multiple of 16, was 70 (64 would do)");
+        // no size and nothing to take it from
+        assertRefused(new GenerationRequest("x", null, null, 4, 4.0, 1, List.of()), "width", "required");
+    }
+
+    @Test
+    void takesTheLastReferencesProcessedSizeWhenNoSizeIsGiven() {
+        // 170x100 -> centre crop 160x96; the first reference's size does not count
+        DecodedImage image = pipeline.generate(new GenerationRequest("x", null, null, 2, 4.0, 1,
+                List.of(solid(128, 128), solid(170, 100))), StepListener.NONE);
+        assertThat(image.width()).isEqualTo(160);
+        assertThat(image.height()).isEqualTo(96);
+        assertNotConstantAndFinite(image);
+    }
+
+    @Test
+    void referencesChangeTheImage() {
+        float[] plain = pipeline.generate(request(64, 64, 3), StepListener.NONE).chw();
+        float[] edited = pipeline.generate(new GenerationRequest("a red circle on a white background", 64, 64, 4,
+                4.0, 3, List.of(solid(64, 64))), StepListener.NONE).chw();
+        assertThat(maxAbsDiff(plain, edited)).isGreaterThan(1e-4f);
+    }
+
+    static ReferenceImage solid(int width, int height) {
+        byte[] rgb = new byte[width * height * 3];
+        for (int i = 0; i < rgb.length; i++) {
+            rgb[i] = (byte) (i * 37 % 251);
+        }
+        return new ReferenceImage(width, height, rgb);
     }
 
     private static void assertRefused(GenerationRequest request, String field, String message) {

@@ -32,6 +32,8 @@ final class FakePlatform implements AutoCloseable {
     private final HttpServer server;
     final Queue<String> leases = new ConcurrentLinkedQueue<>();
     final List<Call> calls = new CopyOnWriteArrayList<>();
+    /** Stored assets served by GET /internal/assets/{id}/content; any other id is 404. */
+    final Map<String, byte[]> contents = new java.util.concurrent.ConcurrentHashMap<>();
 
     FakePlatform() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -43,6 +45,12 @@ final class FakePlatform implements AutoCloseable {
 
     String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The uploads (POST /internal/assets) of one job. */
+    List<Call> uploads(String jobId) {
+        return calls.stream().filter(c -> c.method().equals("POST") && c.path().equals("/internal/assets")
+                && c.query() != null && c.query().contains("jobId=" + jobId)).toList();
     }
 
     List<Call> calls(String pathSuffix) {
@@ -86,6 +94,19 @@ final class FakePlatform implements AutoCloseable {
 
     private void assets(HttpExchange exchange) throws IOException {
         Call call = record(exchange);
+        if (call.method().equals("GET") && call.path().endsWith("/content")) {
+            String id = call.path().substring("/internal/assets/".length(), call.path().length() - "/content".length());
+            byte[] bytes = contents.get(id);
+            if (bytes == null) {
+                respond(exchange, 404, "{\"title\":\"Not Found\",\"status\":404}");
+            } else {
+                exchange.getResponseHeaders().set("Content-Type", "image/png");
+                exchange.sendResponseHeaders(200, bytes.length);
+                exchange.getResponseBody().write(bytes);
+                exchange.close();
+            }
+            return;
+        }
         respond(exchange, 201, JSON.writeValueAsString(Map.of("id", "asset-" + calls("/internal/assets").size(),
                 "contentType", call.contentType(), "size", call.body().length)));
     }

@@ -52,10 +52,36 @@ class WorkerIntegrationTest {
             platform.leases.add("""
                     {"leaseId":"lease-gone","jobId":"job-4","tenantId":"t","model":"tiny","attempt":1,
                      "request":{"prompt":"x","width":64,"height":64,"seed":1,"steps":4,"outputFormat":"jpeg"}}""");
+            platform.contents.put("ref-a", png(128, 128));
+            platform.contents.put("ref-b", png(170, 100));
+            // no size: the output takes the last reference's processed size, 170x100 cropped to 160x96
+            platform.leases.add("""
+                    {"leaseId":"lease-edit","jobId":"job-5","tenantId":"t","model":"tiny","attempt":1,
+                     "request":{"prompt":"make it blue","seed":3,"steps":2,"outputFormat":"png",
+                                "references":["ref-a","ref-b"]}}""");
+            platform.leases.add("""
+                    {"leaseId":"lease-eleven","jobId":"job-6","tenantId":"t","model":"tiny","attempt":1,
+                     "request":{"prompt":"x","steps":2,"references":["ref-a","ref-a","ref-a","ref-a","ref-a",
+                                "ref-a","ref-a","ref-a","ref-a","ref-a","ref-a"]}}""");
+            platform.leases.add("""
+                    {"leaseId":"lease-missing","jobId":"job-7","tenantId":"t","model":"tiny","attempt":1,
+                     "request":{"prompt":"x","steps":2,"references":["ref-a","nope"]}}""");
             return platform;
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static byte[] png(int width, int height) throws java.io.IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (x * 255 / width) << 16 | (y * 255 / height) << 8 | 90);
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 
     @DynamicPropertySource
@@ -133,7 +159,38 @@ class WorkerIntegrationTest {
         assertThat(PLATFORM.calls("/lease-gone/heartbeat")).hasSize(1);
         assertThat(PLATFORM.calls("/lease-gone/complete")).isEmpty();
         assertThat(PLATFORM.calls("/lease-gone/fail")).isEmpty();
-        assertThat(PLATFORM.calls("/internal/assets")).hasSize(1);
+        assertThat(PLATFORM.uploads("job-4")).isEmpty();
+    }
+
+    @Test
+    void editsWithReferencesFetchedFromAssetService() throws Exception {
+        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-edit/complete").isEmpty());
+        assertThat(PLATFORM.calls("/internal/assets/ref-a/content")).isNotEmpty();
+        assertThat(PLATFORM.calls("/internal/assets/ref-b/content")).isNotEmpty();
+        JsonNode complete = PLATFORM.calls("/lease-edit/complete").get(0).json();
+        assertThat(complete.path("width").asInt()).isEqualTo(160);
+        assertThat(complete.path("height").asInt()).isEqualTo(96);
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(PLATFORM.uploads("job-5").get(0).body()));
+        assertThat(image.getWidth()).isEqualTo(160);
+        assertThat(image.getHeight()).isEqualTo(96);
+        assertThat(PLATFORM.calls("/lease-edit/heartbeat")).hasSize(2);
+    }
+
+    @Test
+    void refusesElevenReferencesBeforeFetchingAny() {
+        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-eleven/fail").isEmpty());
+        JsonNode fail = PLATFORM.calls("/lease-eleven/fail").get(0).json();
+        assertThat(fail.path("retryable").asBoolean()).isFalse();
+        assertThat(fail.path("message").asString()).isEqualTo("at most 10 reference images are allowed, got 11");
+        assertThat(PLATFORM.calls("/lease-eleven/heartbeat")).isEmpty();
+    }
+
+    @Test
+    void refusesAReferenceThatDoesNotExist() {
+        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-missing/fail").isEmpty());
+        JsonNode fail = PLATFORM.calls("/lease-missing/fail").get(0).json();
+        assertThat(fail.path("retryable").asBoolean()).isFalse();
+        assertThat(fail.path("message").asString()).isEqualTo("reference 1: asset nope does not exist");
     }
 
     @Test
