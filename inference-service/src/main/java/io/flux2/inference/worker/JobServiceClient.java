@@ -53,6 +53,10 @@ class JobServiceClient {
         post(leaseId, "fail", failure);
     }
 
+    void cancelled(String leaseId, LeaseMessages.Cancelled cancelled) {
+        post(leaseId, "cancelled", cancelled);
+    }
+
     private void post(String leaseId, String action, Object body) {
         try {
             // Keyed by the lease, so a repeat after a lost answer is harmless.

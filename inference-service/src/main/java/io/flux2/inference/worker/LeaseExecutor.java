@@ -87,8 +87,8 @@ class LeaseExecutor {
                 fail(leaseId, "The worker shut down during the generation", true);
             } else {
                 log.info("Job {} cancelled by job-service after {} steps", lease.jobId(), e.completedSteps());
-                // job-service asked for it; the report just releases the lease at once instead of at expiry.
-                fail(leaseId, "Cancelled on request after " + e.completedSteps() + " steps", false);
+                // job-service asked for it; the report releases the lease at once and bills the steps run.
+                reportCancelled(leaseId, e.completedSteps());
             }
             return Outcome.CANCELLED;
         } catch (InvalidGenerationException e) {
@@ -144,6 +144,17 @@ class LeaseExecutor {
             }
         }
         return images;
+    }
+
+    private void reportCancelled(String leaseId, int stepsRun) {
+        Thread.interrupted();
+        try {
+            jobs.cancelled(leaseId, new LeaseMessages.Cancelled(stepsRun));
+        } catch (LeaseLostException e) {
+            log.debug("Lease {} already gone when reporting the cancel", leaseId);
+        } catch (RuntimeException e) {
+            log.warn("Could not report the cancel of lease {}: {}", leaseId, e.toString());
+        }
     }
 
     private void fail(String leaseId, String message, boolean retryable) {

@@ -21,6 +21,9 @@ final class LeaseMessages {
     record Completion(String assetId, long seed, int width, int height, String contentType) {
     }
 
+    record Cancelled(int stepsRun) {
+    }
+
     record Failure(String message, boolean retryable) {
     }
 

@@ -84,7 +84,7 @@ final class FakePlatform implements AutoCloseable {
             // A lease whose id mentions "cancel" is cancelled by the user from its second step on.
             boolean cancel = path.contains("cancel") && call.json().path("step").asInt() >= 2;
             respond(exchange, 200, "{\"cancelRequested\":" + cancel + ",\"expiresAt\":\"2030-01-01T00:00:00Z\"}");
-        } else if (path.endsWith("/complete") || path.endsWith("/fail")) {
+        } else if (path.endsWith("/complete") || path.endsWith("/fail") || path.endsWith("/cancelled")) {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         } else {

@@ -144,12 +144,12 @@ class WorkerIntegrationTest {
 
     @Test
     void stopsWhenJobServiceAsksToCancel() {
-        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-cancel/fail").isEmpty());
+        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-cancel/cancelled").isEmpty());
         assertThat(PLATFORM.calls("/lease-cancel/heartbeat")).hasSize(2);
-        JsonNode fail = PLATFORM.calls("/lease-cancel/fail").get(0).json();
-        assertThat(fail.path("retryable").asBoolean()).isFalse();
-        assertThat(fail.path("message").asString()).contains("Cancelled");
+        JsonNode cancelled = PLATFORM.calls("/lease-cancel/cancelled").get(0).json();
+        assertThat(cancelled.path("stepsRun").asInt()).as("billed for the steps run").isEqualTo(2);
         assertThat(PLATFORM.calls("/lease-cancel/complete")).isEmpty();
+        assertThat(PLATFORM.calls("/lease-cancel/fail")).isEmpty();
     }
 
     @Test
