@@ -30,8 +30,8 @@ class BflCompatibilityTest {
         var submitted = gateway.post("/v1/flux-2-pro", RunningPlatform.API_KEY, """
                 {
                   "prompt": "A cat on its back legs running like a human is holding a big silver fish with its arms",
-                  "width": 256,
-                  "height": 256,
+                  "width": 128,
+                  "height": 128,
                   "seed": 42,
                   "safety_tolerance": 2,
                   "output_format": "jpeg"
@@ -39,7 +39,7 @@ class BflCompatibilityTest {
         assertThat(submitted.status()).as(submitted.body().toString()).isEqualTo(200);
         assertThat(names(submitted.body())).containsExactlyInAnyOrder("id", "polling_url", "cost", "input_mp", "output_mp");
         assertThat(submitted.body().path("cost").asDouble()).isEqualTo(3.0);
-        assertThat(submitted.body().path("output_mp").asDouble()).isEqualTo(0.07);
+        assertThat(submitted.body().path("output_mp").asDouble()).isEqualTo(0.02);
         assertThat(submitted.body().path("input_mp").asDouble()).isEqualTo(0.0);
 
         List<String> seen = new ArrayList<>();
@@ -51,29 +51,35 @@ class BflCompatibilityTest {
         assertThat(result.path("seed").asLong()).isEqualTo(42);
         assertThat(result.path("prompt").asString()).startsWith("A cat on its back legs");
         BufferedImage image = Sdk.decode(gateway.download(result.path("sample").asString()));
-        assertThat(image.getWidth()).isEqualTo(256);
+        assertThat(image.getWidth()).isEqualTo(128);
+        assertThat(gateway.download(result.path("sample").asString())).startsWith(0xff, 0xd8);
     }
 
     @Test
-    void flexAndKleinBodiesWithBflsOptionalFieldsAreAccepted() {
-        // flex: steps and guidance; unknown fields (transparent_bg, disable_pup) are ignored, as BFL does.
+    void aFlexBodyWithStepsGuidanceAndBflsOptionalFieldsIsAccepted() {
+        // steps and guidance are flex's; unknown fields (transparent_bg, disable_pup) are ignored, as BFL does.
         var flex = gateway.post("/v1/flux-2-flex", RunningPlatform.API_KEY, """
                 {"prompt": "a watercolor fox", "width": 128, "height": 128, "steps": 6, "guidance": 4.5,
                  "seed": null, "prompt_upsampling": false, "safety_tolerance": 2, "output_format": "png",
                  "transparent_bg": false, "disable_pup": true}""");
         assertThat(flex.status()).as(flex.body().toString()).isEqualTo(200);
+        JsonNode done = poll(flex.body().path("polling_url").asString(), new ArrayList<>());
+        assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("Ready");
+        assertThat(done.path("result").path("seed").isNumber()).as("a drawn seed").isTrue();
+        assertThat(Sdk.decode(gateway.download(done.path("result").path("sample").asString())).getWidth()).isEqualTo(128);
+    }
+
+    @Test
+    void aKleinBodyAskingForWebpGetsAWebpImage() {
+        // output_format webp is in BFL's SDK enum and in the gateway's output-formats.
         var klein = gateway.post("/v1/flux-2-klein-4b", RunningPlatform.API_KEY, """
                 {"prompt": "a tiny robot", "width": 128, "height": 96, "output_format": "webp"}""");
         assertThat(klein.status()).as(klein.body().toString()).isEqualTo(200);
-
-        JsonNode flexDone = poll(flex.body().path("polling_url").asString(), new ArrayList<>());
-        assertThat(flexDone.path("status").asString()).as(flexDone.toString()).isEqualTo("Ready");
-        assertThat(flexDone.path("result").path("seed").isNumber()).as("a drawn seed").isTrue();
-        JsonNode kleinDone = poll(klein.body().path("polling_url").asString(), new ArrayList<>());
-        assertThat(kleinDone.path("status").asString()).as(kleinDone.toString()).isEqualTo("Ready");
-        byte[] webp = gateway.download(kleinDone.path("result").path("sample").asString());
-        assertThat(new String(webp, 0, 4)).isEqualTo("RIFF");
-        assertThat(new String(webp, 8, 4)).isEqualTo("WEBP");
+        JsonNode done = poll(klein.body().path("polling_url").asString(), new ArrayList<>());
+        assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("Ready");
+        byte[] webp = gateway.download(done.path("result").path("sample").asString());
+        assertThat(new String(webp, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RIFF");
+        assertThat(new String(webp, 8, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("WEBP");
     }
 
     @Test
