@@ -35,8 +35,8 @@ class InferenceConfiguration {
     }
 
     @Bean
-    ImageEncoder imageEncoder(InferenceProperties properties) {
-        return new ImageEncoder(properties.output().jpegQuality());
+    ImageEncoder imageEncoder() {
+        return new ImageEncoder();
     }
 
     /** Depends on the registry, so Spring stops the workers before it closes the models they use. */

@@ -19,7 +19,6 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param limits          what the pipeline refuses to run
  * @param warmup          the generations run before the service reports ready
  * @param worker          the threads pulling leases from job-service
- * @param output          image encoding
  */
 @ConfigurationProperties("flux.inference")
 public record InferenceProperties(
@@ -28,8 +27,7 @@ public record InferenceProperties(
         Boolean verifyChecksums,
         Limits limits,
         Warmup warmup,
-        Worker worker,
-        Output output) {
+        Worker worker) {
 
     public InferenceProperties {
         packages = packages == null || packages.isEmpty()
@@ -40,7 +38,6 @@ public record InferenceProperties(
         limits = limits == null ? new Limits(null, null, null, null, null, null, null, null) : limits;
         warmup = warmup == null ? new Warmup(null, null, null) : warmup;
         worker = worker == null ? new Worker(null, null, null, null, null, null, null) : worker;
-        output = output == null ? new Output(null) : output;
     }
 
     /**
@@ -111,13 +108,6 @@ public record InferenceProperties(
         private static String defaultWorkerId() {
             String host = System.getenv("HOSTNAME");
             return "inference-" + (host == null || host.isBlank() ? ProcessHandle.current().pid() : host);
-        }
-    }
-
-    /** @param jpegQuality JPEG quality from 0 to 1 */
-    public record Output(Double jpegQuality) {
-        public Output {
-            jpegQuality = jpegQuality == null ? 0.92 : jpegQuality;
         }
     }
 }

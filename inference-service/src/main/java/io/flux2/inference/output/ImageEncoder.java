@@ -17,44 +17,28 @@ import javax.imageio.stream.ImageOutputStream;
 import org.w3c.dom.Node;
 
 /**
- * PNG and JPEG through ImageIO, each marked as AI-generated with the model's name: PNG tEXt chunks
- * (Software, Source, Description), a JPEG COM segment. This is a plain disclosure, not C2PA provenance.
+ * The lossless PNG a worker hands to asset-service, marked as AI-generated with the model's name in tEXt
+ * chunks (Software, Source, Description). asset-service encodes the delivered file in the requested format
+ * and writes the provenance into it.
  */
 public final class ImageEncoder {
 
     static final String SOFTWARE = "flux2-platform inference-service";
     private static final String PNG_METADATA = "javax_imageio_png_1.0";
-    private static final String JPEG_METADATA = "javax_imageio_jpeg_image_1.0";
-
-    private final float jpegQuality;
-
-    public ImageEncoder(double jpegQuality) {
-        if (jpegQuality <= 0 || jpegQuality > 1) {
-            throw new IllegalArgumentException("JPEG quality must be in (0, 1], was " + jpegQuality);
-        }
-        this.jpegQuality = (float) jpegQuality;
-    }
 
     public static String disclosure(String modelName) {
         return "AI-generated image; model: FLUX.2 " + modelName;
     }
 
-    public EncodedImage encode(BufferedImage image, OutputFormat format, String modelName) {
+    public EncodedImage encodePng(BufferedImage image, String modelName) {
+        OutputFormat format = OutputFormat.PNG;
         ImageWriter writer = writerFor(format);
         try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
             ImageWriteParam param = writer.getDefaultWriteParam();
-            if (format == OutputFormat.JPEG) {
-                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionQuality(jpegQuality);
-            }
             IIOMetadata metadata = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image),
                     param);
-            if (format == OutputFormat.PNG) {
-                markPng(metadata, modelName);
-            } else {
-                markJpeg(metadata, modelName);
-            }
+            markPng(metadata, modelName);
             writer.setOutput(out);
             writer.write(null, new IIOImage(image, null, metadata), param);
             out.flush();
@@ -89,17 +73,5 @@ public final class ImageEncoder {
         entry.setAttribute("keyword", keyword);
         entry.setAttribute("value", value);
         return entry;
-    }
-
-    private static void markJpeg(IIOMetadata metadata, String modelName) throws IIOInvalidTreeException {
-        Node root = metadata.getAsTree(JPEG_METADATA);
-        for (Node child = root.getFirstChild(); child != null; child = child.getNextSibling()) {
-            if ("markerSequence".equals(child.getNodeName())) {
-                IIOMetadataNode comment = new IIOMetadataNode("com");
-                comment.setAttribute("comment", disclosure(modelName));
-                child.appendChild(comment);
-            }
-        }
-        metadata.setFromTree(JPEG_METADATA, root);
     }
 }

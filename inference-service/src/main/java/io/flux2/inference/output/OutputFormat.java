@@ -2,10 +2,15 @@ package io.flux2.inference.output;
 
 import java.util.Locale;
 
-/** The image formats a generation can be delivered in; names as in the BFL API's {@code output_format}. */
+/**
+ * The image formats a generation can be delivered in; names as in the BFL API's {@code output_format}. The
+ * worker hands asset-service a lossless PNG and the requested format; asset-service encodes the delivered
+ * file (WebP included) and writes the provenance into it, so every output is encoded one way.
+ */
 public enum OutputFormat {
     PNG("png", "image/png"),
-    JPEG("jpeg", "image/jpeg");
+    JPEG("jpeg", "image/jpeg"),
+    WEBP("webp", "image/webp");
 
     private final String imageIoName;
     private final String contentType;
@@ -23,7 +28,7 @@ public enum OutputFormat {
         return contentType;
     }
 
-    /** {@code png}, {@code jpeg} or {@code jpg}, any case; null means the BFL default, JPEG. */
+    /** {@code png}, {@code jpeg}, {@code jpg} or {@code webp}, any case; null means the BFL default, JPEG. */
     public static OutputFormat parse(String value) {
         if (value == null || value.isBlank()) {
             return JPEG;
@@ -31,7 +36,9 @@ public enum OutputFormat {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "png" -> PNG;
             case "jpeg", "jpg" -> JPEG;
-            default -> throw new IllegalArgumentException("Unknown output format '" + value + "'; use png or jpeg");
+            case "webp" -> WEBP;
+            default -> throw new IllegalArgumentException(
+                    "Unknown output format '" + value + "'; use png, jpeg or webp");
         };
     }
 }

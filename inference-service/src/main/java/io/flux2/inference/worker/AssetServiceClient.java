@@ -2,6 +2,7 @@ package io.flux2.inference.worker;
 
 import io.flux2.common.client.ServiceClient;
 import io.flux2.inference.output.EncodedImage;
+import io.flux2.inference.output.OutputFormat;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
@@ -45,15 +46,22 @@ class AssetServiceClient {
         }
     }
 
-    /** @return the new asset's id */
-    String uploadOutput(String tenantId, String jobId, EncodedImage image) {
+    /**
+     * Stores a generated image; asset-service encodes it in {@code format} with provenance in the file.
+     *
+     * @return the new asset
+     */
+    LeaseMessages.Asset uploadOutput(String tenantId, String jobId, EncodedImage image, OutputFormat format,
+            String model) {
         // Not idempotent: a blind repeat would store a second asset.
         LeaseMessages.Asset asset = client.once(web -> web.post()
                 .uri(uri -> uri.path("/internal/assets")
                         .queryParam("tenantId", "{tenantId}")
                         .queryParam("kind", "output")
                         .queryParam("jobId", "{jobId}")
-                        .build(tenantId, jobId))
+                        .queryParam("format", "{format}")
+                        .queryParam("model", "{model}")
+                        .build(tenantId, jobId, format.imageIoName(), model))
                 .contentType(MediaType.parseMediaType(image.contentType()))
                 .bodyValue(image.bytes())
                 .retrieve()
@@ -61,6 +69,6 @@ class AssetServiceClient {
         if (asset == null || asset.id() == null) {
             throw new IllegalStateException("asset-service answered without an asset id");
         }
-        return asset.id();
+        return asset;
     }
 }

@@ -71,10 +71,12 @@ class LeaseExecutor {
             CancelWatch watch = new CancelWatch(leaseId, stopping);
             long start = System.nanoTime();
             DecodedImage decoded = pipeline.generate(request, watch);
-            EncodedImage image = encoder.encode(PixelConverter.toRgb(decoded), format, lease.model());
-            String assetId = assets.uploadOutput(lease.tenantId(), lease.jobId(), image);
+            EncodedImage image = encoder.encodePng(PixelConverter.toRgb(decoded), lease.model());
+            LeaseMessages.Asset stored = assets.uploadOutput(lease.tenantId(), lease.jobId(), image, format,
+                    lease.model());
+            String assetId = stored.id();
             jobs.complete(leaseId, new LeaseMessages.Completion(assetId, request.seed(), image.width(),
-                    image.height(), image.contentType()));
+                    image.height(), stored.contentType() == null ? format.contentType() : stored.contentType()));
             log.info("Job {} done: {}x{} {} steps, {} reference(s) in {} ms, asset {}", lease.jobId(),
                     decoded.width(), decoded.height(), request.steps(), request.references().size(),
                     (System.nanoTime() - start) / 1_000_000, assetId);
