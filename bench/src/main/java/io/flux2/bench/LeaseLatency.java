@@ -19,10 +19,12 @@ final class LeaseLatency {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final PlatformSettings settings;
     private final String internalToken;
+    private final String apiKey;
 
-    LeaseLatency(PlatformSettings settings, String internalToken) {
+    LeaseLatency(PlatformSettings settings, String internalToken, String apiKey) {
         this.settings = settings;
         this.internalToken = internalToken;
+        this.apiKey = apiKey;
     }
 
     record Result(List<Double> submitMs, List<Double> leaseMs) {
@@ -56,7 +58,7 @@ final class LeaseLatency {
     }
 
     Result measure(int samples) throws Exception {
-        SubmitLoad submitter = new SubmitLoad(settings.gatewayUrl(), settings.apiKey());
+        SubmitLoad submitter = new SubmitLoad(settings.gatewayUrl(), List.of(apiKey));
         List<Double> submitMs = new ArrayList<>();
         List<Double> leaseMs = new ArrayList<>();
         for (int i = 0; i < samples + 5; i++) {
@@ -64,7 +66,7 @@ final class LeaseLatency {
                     HttpResponse.BodyHandlers.ofString());
             Thread.sleep(100);   // the worker is now waiting inside job-service
             long start = System.nanoTime();
-            int status = submitter.submit();
+            int status = submitter.submit(apiKey);
             long submitted = System.nanoTime();
             HttpResponse<String> response = lease.get();
             long leased = System.nanoTime();

@@ -6,6 +6,7 @@ import io.flux2.localstack.PlatformSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,8 +15,8 @@ import java.util.List;
  * with the same client count on the same PostgreSQL, in one run; then the time from submit to lease with
  * an idle worker waiting. Writes bench/results/submit-DATE.md.
  *
- * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl bench exec:java -Dexec.args="8 20 50"}
- * (clients, seconds per phase, lease samples).
+ * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl bench exec:java -Dexec.args="8 20 50 45"}
+ * (clients, seconds per phase, lease samples, warm-up seconds).
  */
 public final class SubmitBench {
 
@@ -23,15 +24,24 @@ public final class SubmitBench {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 8;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int leaseSamples = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+        // Five services in one JVM: the JIT compilers take most of the CPU for the first tens of seconds.
+        int warmupSeconds = args.length > 3 ? Integer.parseInt(args[3]) : 45;
         Path data = Files.createTempDirectory("flux2-bench-");
         PlatformSettings settings = new PlatformSettings(PlatformPorts.free(), data,
                 Path.of("model-tools", "packages", PlatformSettings.MODEL_NAME), PlatformSettings.LOCAL_API_KEY,
                 PlatformSettings.LOCAL_ADMIN_KEY, 0);
         try (LocalPlatform platform = LocalPlatform.start(settings)) {
             JobTable jobs = new JobTable(platform.jdbcUrl());
-            SubmitLoad load = new SubmitLoad(settings.gatewayUrl(), settings.apiKey());
+            // One key per client, as independent users would have: a key's active-job limit is settled under a
+            // lock of its own, so clients sharing one key would measure that lock instead of the platform.
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                keys.add(BenchKey.create(settings.gatewayUrl(), settings.adminKey()));
+            }
+            String key = keys.get(0);
+            SubmitLoad load = new SubmitLoad(settings.gatewayUrl(), keys);
 
-            load.run(clients, Math.max(3, seconds / 4));   // warm-up: JIT, pools, plans
+            load.run(clients, warmupSeconds);   // warm-up: JIT, pools, plans
             jobs.clear();
             SubmitLoad.Result api = load.run(clients, seconds);
             long rows = jobs.count();
@@ -40,10 +50,10 @@ public final class SubmitBench {
             PgBench.Result pgbench = new PgBench(settings.ports().postgres()).run(clients, seconds);
             jobs.clear();
 
-            LeaseLatency.Result lease = new LeaseLatency(settings, platform.internalToken())
+            LeaseLatency.Result lease = new LeaseLatency(settings, platform.internalToken(), key)
                     .measure(leaseSamples);
 
-            String report = report(clients, seconds, api, rows, pgbench, lease);
+            String report = report(clients, seconds, warmupSeconds, api, rows, pgbench, lease);
             Path out = Path.of("bench", "results", "submit-" + LocalDate.now() + ".md");
             Files.createDirectories(out.getParent());
             Files.writeString(out, report);
@@ -52,7 +62,7 @@ public final class SubmitBench {
         }
     }
 
-    private static String report(int clients, int seconds, SubmitLoad.Result api, long rows, PgBench.Result pg,
+    private static String report(int clients, int seconds, int warmupSeconds, SubmitLoad.Result api, long rows, PgBench.Result pg,
             LeaseLatency.Result lease) {
         double ratio = api.perSecond() / pg.tps();
         return """
@@ -61,7 +71,10 @@ public final class SubmitBench {
                 - Date: %s
                 - Machine: %s
                 - JDK: %s
-                - Command: `./mvnw -q -pl bench exec:java -Dexec.args="%d %d %d"` (clients, seconds, lease samples)
+                - Command: `./mvnw -q -pl bench exec:java -Dexec.args="%d %d %d %d"` (clients, seconds, lease samples,
+                  warm-up seconds before the measured phase)
+                - Each client submits with its own API key (made through the admin API with limits the load never
+                  reaches), as independent users would.
 
                 ## Submissions per second, %d clients, %d s each, one run
 
@@ -81,7 +94,7 @@ public final class SubmitBench {
 
                 %d samples. The lease waits for the prompt's safety check, which runs before a job is queued.
                 """.formatted(LocalDate.now(), Machine.describe(), System.getProperty("java.version"),
-                clients, seconds, lease.samples(), clients, seconds,
+                clients, seconds, lease.samples(), warmupSeconds, clients, seconds,
                 api.perSecond(), api.ok(), api.failed(), rows, pg.tps(), pg.transactions(),
                 100 * ratio,
                 lease.submitMedian(), lease.submitP95(), lease.submitMax(),

@@ -17,11 +17,12 @@ final class SubmitLoad {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String gatewayUrl;
-    private final String apiKey;
+    private final List<String> apiKeys;
 
-    SubmitLoad(String gatewayUrl, String apiKey) {
+    /** @param apiKeys client i submits with key i modulo their number */
+    SubmitLoad(String gatewayUrl, List<String> apiKeys) {
         this.gatewayUrl = gatewayUrl;
-        this.apiKey = apiKey;
+        this.apiKeys = List.copyOf(apiKeys);
     }
 
     record Result(long ok, long failed, double seconds) {
@@ -37,9 +38,10 @@ final class SubmitLoad {
         long end = start + Duration.ofSeconds(seconds).toNanos();
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
+            String key = apiKeys.get(i % apiKeys.size());
             Thread t = new Thread(() -> {
                 while (System.nanoTime() < end) {
-                    if (submit() == 200) {
+                    if (submit(key) == 200) {
                         ok.incrementAndGet();
                     } else {
                         failed.incrementAndGet();
@@ -55,7 +57,7 @@ final class SubmitLoad {
         return new Result(ok.get(), failed.get(), (System.nanoTime() - start) / 1e9);
     }
 
-    int submit() {
+    int submit(String apiKey) {
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/v1/flux-2-klein-4b"))
                     .timeout(Duration.ofSeconds(30))

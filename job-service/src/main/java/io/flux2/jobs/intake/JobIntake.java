@@ -127,12 +127,16 @@ public class JobIntake {
                 .bind("space", ACTIVE_JOB_LOCKS)
                 .bind("apiKeyId", apiKeyId)
                 .then()
+                // Counting stops at the limit: the answer only has to say whether the limit is reached.
                 .then(db.sql("""
-                                select count(*) as active from jobs.jobs
-                                where api_key_id = :apiKeyId
-                                  and status in ('AWAITING_SAFETY', 'QUEUED', 'RUNNING', 'CHECKING_OUTPUT')
+                                select count(*) as active from (
+                                    select 1 from jobs.jobs
+                                    where api_key_id = :apiKeyId
+                                      and status in ('AWAITING_SAFETY', 'QUEUED', 'RUNNING', 'CHECKING_OUTPUT')
+                                    limit :limit) unfinished
                                 """)
                         .bind("apiKeyId", apiKeyId)
+                        .bind("limit", limit)
                         .map(row -> row.get("active", Long.class))
                         .one())
                 .flatMap(active -> active >= limit
