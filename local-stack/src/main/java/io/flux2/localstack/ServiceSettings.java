@@ -101,6 +101,8 @@ final class ServiceSettings {
         p.put("server.port", port);
         p.put("server.address", "127.0.0.1");
         p.put("flux.internal.token", internalToken);
+        // One JVM has one logging setup, made by the first service: its name would label every line.
+        p.put("logging.include-application-name", false);
         return p;
     }
 
