@@ -14,7 +14,6 @@ import javax.imageio.metadata.IIOInvalidTreeException;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
-import org.w3c.dom.Node;
 
 /**
  * The lossless PNG a worker hands to asset-service, marked as AI-generated with the model's name in tEXt
@@ -51,7 +50,7 @@ public final class ImageEncoder {
     }
 
     private static ImageWriter writerFor(OutputFormat format) {
-        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format.imageIoName());
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format.formatName());
         if (!writers.hasNext()) {
             throw new IllegalStateException("No ImageIO writer for " + format);
         }

@@ -12,16 +12,16 @@ public enum OutputFormat {
     JPEG("jpeg", "image/jpeg"),
     WEBP("webp", "image/webp");
 
-    private final String imageIoName;
+    private final String formatName;
     private final String contentType;
 
-    OutputFormat(String imageIoName, String contentType) {
-        this.imageIoName = imageIoName;
+    OutputFormat(String formatName, String contentType) {
+        this.formatName = formatName;
         this.contentType = contentType;
     }
 
-    public String imageIoName() {
-        return imageIoName;
+    public String formatName() {
+        return formatName;
     }
 
     public String contentType() {

@@ -61,7 +61,7 @@ class AssetServiceClient {
                         .queryParam("jobId", "{jobId}")
                         .queryParam("format", "{format}")
                         .queryParam("model", "{model}")
-                        .build(tenantId, jobId, format.imageIoName(), model))
+                        .build(tenantId, jobId, format.formatName(), model))
                 .contentType(MediaType.parseMediaType(image.contentType()))
                 .bodyValue(image.bytes())
                 .retrieve()
