@@ -1,0 +1,891 @@
+"""Trains the demo model (packages/demo) on CPU from procedurally drawn data (demo_data.py) and writes the package.
+
+One command (run from model-tools/, about 45-55 minutes on 2 idle cores):
+
+    /usr/bin/python3 -m flux2_tools.demo_train --out packages/demo --log training-logs/demo-train.log
+
+Stages (all seeded from --seed; every stage logs its time):
+  1. VAE (autoencoder.AutoEncoder, z 32): L1 + L2 reconstruction + a small KL on random 64x64 crops of rendered
+     scenes (the VAE is fully convolutional, so it runs at 128x128 and other sizes afterwards).
+  2. BatchNorm statistics of the patchified latent means over rendered scenes (the package's latent normaliser).
+  3. Latent pools: text-to-image scenes and editing pairs, encoded once with the trained encoder (the exact
+     VAEEncoderGraph computation the pipelines run).
+  4. Flow transformer (transformer.Flux2Transformer, no guidance embedding) and the stand-in text encoder
+     (text_encoder.TextEncoder over a word-level tokenizer of the caption vocabulary), jointly, rectified flow:
+     x_t = t*eps + (1-t)*x0, target eps - x0, t from the sampling schedule's shift; every step has a
+     text-to-image batch and an editing batch whose source latents are appended after the target tokens with
+     ids (10, row, col, 0), as the reference pipeline does. 10% of the captions are dropped (empty prompt), so
+     the model can also be sampled with true CFG (variant klein-base). EMA weights are exported.
+  5. Export with export.write_package (TorchScript graphs, tokenizer.json, model.json, checksums), then
+     optionally the held-out benchmark (demo_eval.bench) through the reference pipeline.
+
+Training uses mathematically identical but faster kernels for nn.Linear and the transformer's attention
+(oneDNN through 1x1 / grouped convolutions: Debian's torch multiplies matrices with the reference BLAS); the
+exported graphs are scripted from fresh, unpatched modules."""
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads libgomp: far faster on a busy machine
+
+import argparse
+import copy
+import json
+import math
+import random
+import sys
+import tempfile
+import time
+import types
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from . import autoencoder as ae_mod
+from . import demo_data as D
+from . import demo_eval as E
+from . import export as ex_mod
+from . import text_encoder as te_mod
+from . import transformer as tr_mod
+from .sampling import empirical_mu, image_ids, pack, reference_ids, text_ids
+from .tokenizer import PAD, PUNCT, SPECIAL, UNK, WordLevelTokenizer, tokenizer_json
+
+# ---------------------------------------------------------------------------------------------------------------
+# configuration
+
+MAX_LENGTH = 24  # longest caption is 21 tokens
+TRANSFORMER = dict(hidden_size=128, num_heads=4, head_dim=32, axes_dim=[4, 12, 12, 4], depth_double=2,
+                   depth_single=2, in_channels=128, context_dim=192, mlp_ratio=3.0, rope_theta=16,
+                   guidance_embed=False)
+TEXT_ENCODER = dict(hidden_size=64, num_layers=3, num_heads=2, mlp_ratio=4.0, max_length=MAX_LENGTH,
+                    hidden_layers=[1, 2, 3])
+
+
+def demo_vocab() -> Dict[str, int]:
+    vocab: Dict[str, int] = {}
+    for tok in SPECIAL + D.vocabulary() + D.PUNCTUATION:
+        vocab.setdefault(tok, len(vocab))
+    return vocab
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# faster training kernels (same math): oneDNN linear and grouped-convolution batched matmul
+
+_mkl_linear = torch._C._nn.mkldnn_linear
+
+
+class _DnnlLinear(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: Tensor, w: Tensor) -> Tensor:
+        ctx.save_for_backward(x, w)
+        x2 = x.reshape(-1, x.shape[-1]).contiguous()
+        y = _mkl_linear(x2.to_mkldnn(), w.contiguous().to_mkldnn()).to_dense()
+        return y.reshape(x.shape[:-1] + (w.shape[0],))
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        x, w = ctx.saved_tensors
+        x2 = x.reshape(-1, x.shape[-1])
+        g2 = g.reshape(-1, g.shape[-1]).contiguous()
+        gx = _mkl_linear(g2.to_mkldnn(), w.t().contiguous().to_mkldnn()).to_dense().reshape(x.shape)
+        gw = _mkl_linear(g2.t().contiguous().to_mkldnn(), x2.t().contiguous().to_mkldnn()).to_dense()
+        return gx, gw
+
+
+def _fast_linear_forward(self: nn.Linear, x: Tensor) -> Tensor:
+    y = _DnnlLinear.apply(x, self.weight)
+    return y if self.bias is None else y + self.bias
+
+
+def _gbmm(a: Tensor, b: Tensor) -> Tensor:
+    """a [G,M,K] @ b [G,K,N] as a grouped 1x1 convolution (oneDNN)."""
+    g, m, k = a.shape
+    n = b.shape[2]
+    out = F.conv1d(a.transpose(1, 2).reshape(1, g * k, m), b.transpose(1, 2).reshape(g * n, k, 1), groups=g)
+    return out.reshape(g, n, m).transpose(1, 2)
+
+
+def _fast_attention_core(q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+    b, h, s, d = q.shape
+    scale = 1.0 / math.sqrt(d)
+    w = torch.softmax(_gbmm(q.reshape(b * h, s, d), k.reshape(b * h, s, d).transpose(1, 2)) * scale, dim=-1)
+    return _gbmm(w, v.reshape(b * h, s, d)).reshape(b, h, s, d)
+
+
+class fast_kernels:
+    """with fast_kernels(modules...): nn.Linear of the modules and the transformer's attention run on oneDNN."""
+
+    def __init__(self, *modules: nn.Module, enabled: bool = True):
+        self.enabled = enabled
+        self.linears = [m for mod in modules for m in mod.modules() if isinstance(m, nn.Linear)] if enabled else []
+
+    def __enter__(self):
+        self.prev = tr_mod.attention_core
+        if not self.enabled:
+            return self
+        tr_mod.attention_core = _fast_attention_core
+        for m in self.linears:
+            m.forward = types.MethodType(_fast_linear_forward, m)
+        return self
+
+    def __exit__(self, *exc):
+        tr_mod.attention_core = self.prev
+        for m in self.linears:
+            del m.forward
+        return False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# logging
+
+class Log:
+    def __init__(self, path: Optional[str]):
+        self.t0 = time.time()
+        self.f = None
+        if path:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            self.f = open(path, "w", encoding="utf-8")
+
+    def __call__(self, msg: str) -> None:
+        line = f"[{time.time() - self.t0:7.1f}s] {msg}"
+        print(line, flush=True)
+        if self.f:
+            self.f.write(line + "\n")
+            self.f.flush()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# data
+
+DEVICE = torch.device("cpu")
+
+
+def render_batch(scenes: List[D.Scene]) -> Tensor:
+    return torch.from_numpy(np.stack([D.to_tensor_array(D.render(s)) for s in scenes])).to(DEVICE)
+
+
+def random_crops(x: Tensor, size: int, rng: random.Random) -> Tensor:
+    if size >= x.shape[-1]:
+        return x
+    out = []
+    for img in x:
+        top = rng.randrange(0, x.shape[2] - size + 1)
+        left = rng.randrange(0, x.shape[3] - size + 1)
+        out.append(img[:, top:top + size, left:left + size])
+    return torch.stack(out)
+
+
+def shape_tokens(scene: D.Scene, side: int = D.SIDE) -> np.ndarray:
+    """bool [(side/16)^2]: the 16x16-pixel tokens that a shape's bounding box touches (row-major)."""
+    n = side // 16
+    m = np.zeros((n, n), dtype=bool)
+    for s in scene.shapes:
+        row, col = D.POSITION_CELL[s.position]
+        cx = (col + 0.5) * side / 3 + s.dx
+        cy = (row + 0.5) * side / 3 + s.dy
+        half = D.SIZES[s.size] / 2
+        x0, x1 = int(max(0, cx - half) // 16), int(min(side - 1, cx + half) // 16)
+        y0, y1 = int(max(0, cy - half) // 16), int(min(side - 1, cy + half) // 16)
+        m[y0:y1 + 1, x0:x1 + 1] = True
+    return m.reshape(-1)
+
+
+def token_labels(scene: D.Scene, side: int = D.SIDE) -> np.ndarray:
+    """int64 [(side/16)^2, 2]: per 16x16 token, the majority colour (index into COLOUR_NAMES) and what covers it
+    (0 background, 1 + index into CLASSES), for the training-only content probe."""
+    n = side // 16
+    colour = np.full((side, side), D.COLOUR_NAMES.index(scene.background), dtype=np.int64)
+    cls = np.zeros((side, side), dtype=np.int64)
+    for s in scene.shapes:
+        m = D.shape_mask(s, side, supersample=1) > 0.5
+        colour[m] = D.COLOUR_NAMES.index(s.colour)
+        cls[m] = 1 + D.CLASSES.index(s.cls)
+    out = np.zeros((n * n, 2), dtype=np.int64)
+    for k, a in enumerate((colour, cls)):
+        blocks = a.reshape(n, 16, n, 16).transpose(0, 2, 1, 3).reshape(n * n, 256)
+        out[:, k] = [np.bincount(b).argmax() for b in blocks]
+    return out
+
+
+def vae_scene(rng: random.Random) -> D.Scene:
+    """VAE data: 0, 1 or 2 shapes (editing sources/targets and the t2i scenes are all of this kind)."""
+    n = rng.choices([0, 1, 2], weights=[1, 5, 4])[0]
+    return D.random_scene(rng, n_shapes=n)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# stage 1: VAE
+
+def vae_config(args) -> ae_mod.VAEConfig:
+    return ae_mod.VAEConfig(ch=args.vae_ch, ch_mult=[int(m) for m in args.vae_mult.split(",")], num_res_blocks=1,
+                            norm_groups=4)
+
+
+def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
+    """Reconstruction of random crops of a pre-rendered pool; pixels of the shapes weigh 1 + vae_fg_weight (they
+    are a small part of the image, and their colours are what the evaluator reads). The log-variance half of
+    quant_conv starts at -6 (sigma 0.05), a small KL keeps it and the scale of the means in check."""
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed + 1)
+    ae = ae_mod.AutoEncoder(vae_config(args))
+    with torch.no_grad():
+        ae.encoder.quant_conv.bias[ae_mod.Z_CHANNELS:].fill_(-6.0)
+    ae.to(DEVICE).train()
+    scenes = [vae_scene(rng) for _ in range(args.vae_pool)]
+    pool = torch.from_numpy(np.stack([D.render(s) for s in scenes])).permute(0, 3, 1, 2).contiguous()  # uint8
+    bg = torch.tensor([D.COLOURS[s.background] for s in scenes], dtype=torch.uint8)[:, :, None, None]
+    fg_pool = (pool != bg).any(dim=1, keepdim=True)
+    log(f"vae: {sum(p.numel() for p in ae.parameters())} params, pool of {len(scenes)} images")
+    params = list(ae.encoder.parameters()) + list(ae.decoder.parameters())
+    opt = torch.optim.Adam(params, lr=args.vae_lr, betas=(0.9, 0.99), foreach=True)
+    zmask = torch.zeros(1, ae_mod.Z_CHANNELS, 1, 1, device=DEVICE)
+    zmask[:, : args.z_used] = 1.0
+    t0 = time.time()
+    c = args.vae_crop
+    for step in range(args.vae_steps):
+        lr = args.vae_lr * min(1.0, (step + 1) / 50) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.vae_steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = [rng.randrange(len(scenes)) for _ in range(args.vae_batch)]
+        tops = [rng.randrange(0, D.SIDE - c + 1) for _ in idx]
+        lefts = [rng.randrange(0, D.SIDE - c + 1) for _ in idx]
+        x = torch.stack([pool[i, :, t:t + c, l:l + c] for i, t, l in zip(idx, tops, lefts)])
+        fg = torch.stack([fg_pool[i, :, t:t + c, l:l + c] for i, t, l in zip(idx, tops, lefts)])
+        x = (x.float() / 255.0 * 2.0 - 1.0).to(DEVICE)
+        wgt = (1.0 + args.vae_fg_weight * fg.float()).to(DEVICE)
+        moments = ae.encoder(x)
+        mu, logvar = moments.chunk(2, dim=1)
+        mu = mu * zmask
+        logvar = logvar.clamp(-30.0, 20.0)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) * zmask
+        y = ae.decoder(z)
+        d = y - x
+        rec = ((d.abs() + d * d) * wgt).mean() / wgt.mean()
+        kl = 0.5 * (mu * mu + logvar.exp() - 1.0 - logvar).mean()
+        loss = rec + args.vae_kl * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 50 == 0 or step == args.vae_steps - 1:
+            log(f"vae step {step}/{args.vae_steps} rec {rec.item():.4f} kl {kl.item():.3f} "
+                f"sigma {torch.exp(0.5 * logvar).mean().item():.3f} mu_std {mu.std().item():.3f} lr {lr:.2e} "
+                f"({(time.time() - t0) / (step + 1):.2f}s/step)")
+    prune_vae(ae, args.z_used)
+    ae.eval()
+    return ae
+
+
+def prune_vae(ae: ae_mod.AutoEncoder, z_used: int) -> None:
+    """Latent channels z_used..31 switched off in the weights: the encoder's mean for them is exactly 0 (so are
+    their BatchNorm mean and variance, and their normalised packed channels 4*z_used..127), and the decoder
+    ignores them. The package keeps the full FLUX.2 shapes (z 32, 128 packed channels)."""
+    with torch.no_grad():
+        ae.encoder.quant_conv.weight[z_used:ae_mod.Z_CHANNELS] = 0.0
+        ae.encoder.quant_conv.bias[z_used:ae_mod.Z_CHANNELS] = 0.0
+        ae.decoder.post_quant_conv.weight[:, z_used:] = 0.0
+
+
+def set_bn_stats(ae: ae_mod.AutoEncoder, args, log: Log) -> None:
+    rng = random.Random(args.seed + 2)
+    zs = []
+    with torch.no_grad():
+        for _ in range(args.bn_images // 32):
+            x = render_batch([vae_scene(rng) for _ in range(32)])
+            mu = ae.encoder(x)[:, :ae_mod.Z_CHANNELS]
+            zs.append(ae_mod.patchify(mu))
+    z = torch.cat(zs)  # [N,128,h,w]
+    mean = z.mean(dim=(0, 2, 3))
+    var = z.var(dim=(0, 2, 3), unbiased=False)
+    ae.bn.running_mean.copy_(mean)
+    ae.bn.running_var.copy_(var)
+    ae.bn.num_batches_tracked.fill_(1)
+    log(f"bn stats over {z.shape[0]} images: var min {var.min().item():.4g} median {var.median().item():.4g} "
+        f"max {var.max().item():.4g}")
+
+
+def vae_check(ae: ae_mod.AutoEncoder, args, log: Log) -> dict:
+    """Reconstructions of held-out scenes through the package graphs' computation, scored by the evaluator."""
+    rng = random.Random(args.seed + 3)
+    enc, dec = ae_mod.VAEEncoderGraph(ae).eval(), ae_mod.VAEDecoderGraph(ae).eval()
+    results, err = [], []
+    with torch.no_grad():
+        for _ in range(4):
+            scenes = [vae_scene(rng) for _ in range(32)]
+            x = render_batch(scenes)
+            y = dec(enc(x))
+            err.append((y - x).abs().mean().item())
+            for s, img in zip(scenes, y.cpu()):
+                results.append(E.score_one(s.describe(), E.analyze(E.to_uint8(img.numpy()))))
+    agg = E.aggregate(results)
+    canvas = np.concatenate([np.concatenate([E.to_uint8(a.numpy()) for a in x[:8].cpu()], axis=1),
+                             np.concatenate([E.to_uint8(a.numpy()) for a in y[:8].cpu()], axis=1)], axis=0)
+    E.save_png(canvas, os.path.join(args.work, "vae_recon.png"))
+    log(f"vae check: L1 {np.mean(err):.4f}, evaluator on reconstructions {agg}")
+    return agg
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# stage 3: latent pools
+
+def encode(enc: nn.Module, scenes: List[D.Scene]) -> Tensor:
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(scenes), 64):
+            out.append(pack(enc(render_batch(scenes[i:i + 64]))))
+    return torch.cat(out)  # [N, 64, 128]
+
+
+def build_pools(ae: ae_mod.AutoEncoder, args, log: Log):
+    rng = random.Random(args.seed + 4)
+    enc = ae_mod.VAEEncoderGraph(ae).eval()
+    t2i_scenes = [D.random_scene(rng) for _ in range(args.t2i_pool)]
+    edits = [D.random_edit(rng) for _ in range(args.edit_pool)]
+    t0 = time.time()
+    t2i_lat = encode(enc, t2i_scenes)
+    src_lat = encode(enc, [e[0] for e in edits])
+    tgt_lat = encode(enc, [e[2] for e in edits])
+    t2i_lab = torch.from_numpy(np.stack([token_labels(sc) for sc in t2i_scenes]))
+    edit_lab = torch.from_numpy(np.stack([token_labels(e[2]) for e in edits]))
+    t2i_w = torch.from_numpy(np.stack([shape_tokens(sc) for sc in t2i_scenes])).float()
+    edit_w = torch.from_numpy(np.stack([shape_tokens(e[0]) | shape_tokens(e[2]) for e in edits])).float()
+    log(f"pools: {len(t2i_scenes)} t2i scenes, {len(edits)} edits encoded in {time.time() - t0:.0f}s; "
+        f"latent std {t2i_lat.std().item():.3f}")
+    return (t2i_scenes, t2i_lat, edits, src_lat, tgt_lat, t2i_w.to(DEVICE), edit_w.to(DEVICE), t2i_lab.to(DEVICE),
+            edit_lab.to(DEVICE))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# stage 4: flow transformer + text encoder
+
+def init_transformer(m: tr_mod.Flux2Transformer, zero_modulation: bool, qk_scale: float) -> None:
+    """PyTorch's default Linear init; zero output layer; zero_modulation: also zero the block modulations (each
+    block starts as the identity); QK RMSNorm scales at qk_scale (attention logits are bounded by
+    scale^2 * sqrt(head_dim): 1.0 keeps a fresh model's attention nearly uniform for a long time)."""
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if name.startswith("final_layer.") or (zero_modulation and "modulation" in name):
+                p.zero_()
+            elif name.endswith(".scale"):
+                p.fill_(qk_scale)
+
+
+def forward_with_features(tr: tr_mod.Flux2Transformer, x: Tensor, x_ids: Tensor, timesteps: Tensor, ctx: Tensor,
+                          ctx_ids: Tensor) -> Tuple[Tensor, List[Tensor]]:
+    """Flux2Transformer.forward (float32, no guidance embedding) that also returns the image-token states after
+    each double block, for the training-only position probe. Same modules, same math as the exported graph."""
+    vec = tr.time_in(tr_mod.timestep_embedding(timesteps * 1000.0, 256, 1.0))
+    mod_img = tr.double_stream_modulation_img(vec)
+    mod_txt = tr.double_stream_modulation_txt(vec)
+    mod_single = tr.single_stream_modulation(vec)
+    img = tr.img_in(x)
+    txt = tr.txt_in(ctx)
+    cos, sin = tr_mod.rope_tables(torch.cat([ctx_ids, x_ids], dim=1), tr.axes_dim, tr.rope_theta)
+    feats: List[Tensor] = []
+    for block in tr.double_blocks:
+        img, txt = block(img, txt, mod_img, mod_txt, cos, sin)
+        feats.append(img)
+    lt = txt.shape[1]
+    h = torch.cat([txt, img], dim=1)
+    for block in tr.single_blocks:
+        h = block(h, mod_single, cos, sin)
+    return tr.final_layer(h[:, lt:], vec), feats
+
+
+class PositionProbe(nn.Module):
+    """Training-only linear probes (not exported): row and column of each target image token from its state
+    after each double block. RoPE gives the blocks only relative positions (absolute ones only relative to the
+    text tokens at row/col 0 and the image border), and a small model learns them slowly from the flow loss
+    alone; this auxiliary cross-entropy makes the first blocks compute them early."""
+
+    N_OUT = 2  # outputs per token: row, column (+ colour and coverage with labels)
+
+    def __init__(self, hidden: int, n_blocks: int, grid: int):
+        super().__init__()
+        self.grid = grid
+        self.n_col = len(D.COLOUR_NAMES)
+        self.n_cls = 1 + len(D.CLASSES)
+        self.heads = nn.ModuleList([nn.Linear(hidden, 2 * grid + self.n_col + self.n_cls) for _ in range(n_blocks)])
+
+    def loss(self, feats: List[Tensor], n_img: int, rows: Tensor, cols: Tensor, labels: Optional[Tensor] = None,
+             keep: Optional[Tensor] = None, content_weight: float = 0.0) -> Tensor:
+        """Position cross-entropy; with labels [B, n_img, 2] also the token's colour and coverage (what the text
+        says should be there: a direct signal for binding caption words to places)."""
+        total = torch.zeros(())
+        g, nc = self.grid, self.n_col
+        for f, head in zip(feats, self.heads):
+            logits = head(tr_mod.layer_norm(f[:, :n_img]))
+            b = f.shape[0]
+            total = total + F.cross_entropy(logits[..., :g].reshape(-1, g), rows.repeat(b)) \
+                + F.cross_entropy(logits[..., g:2 * g].reshape(-1, g), cols.repeat(b))
+            if labels is not None and content_weight > 0 and keep is not None and bool(keep.any()):
+                lg, lab = logits[keep], labels[keep]
+                total = total + content_weight * (
+                    F.cross_entropy(lg[..., 2 * g:2 * g + nc].reshape(-1, nc), lab[..., 0].reshape(-1))
+                    + F.cross_entropy(lg[..., 2 * g + nc:].reshape(-1, self.n_cls), lab[..., 1].reshape(-1)))
+        return total / max(1, len(feats))
+
+
+def sample_t(n: int, mu: float, gen: torch.Generator) -> Tensor:
+    """sigma = shift(u), u ~ U(0,1), with the schedule's shift e^mu (so training sees sigmas in the proportions
+    the sampler uses them); 20% of the batch takes u ~ U(0,1) unshifted to cover low noise."""
+    u = torch.rand(n, generator=gen).clamp(1e-4, 1 - 1e-4)
+    em = math.exp(mu)
+    shifted = em / (em + (1.0 / u - 1.0))
+    plain = torch.rand(n, generator=gen).clamp(1e-4, 1 - 1e-4)
+    pick = torch.rand(n, generator=gen) < 0.2
+    return torch.where(pick, plain, shifted)
+
+
+class Tokens:
+    """Prompts -> (input_ids, attention_mask) [B, MAX_LENGTH], right padding with 0: the reference pipeline's
+    Package.tokenize, batched."""
+
+    def __init__(self, vocab: Dict[str, int], n: int = MAX_LENGTH):
+        self.tok = WordLevelTokenizer(tokenizer_json(vocab, n))
+        self.n = n
+
+    def __call__(self, prompts: List[str]) -> Tuple[Tensor, Tensor]:
+        ids, mask = [], []
+        for p in prompts:
+            i, _ = self.tok.encode(p, pad=False)
+            i = i[: self.n]
+            ids.append(i + [0] * (self.n - len(i)))
+            mask.append([1] * len(i) + [0] * (self.n - len(i)))
+        return (torch.tensor(ids, dtype=torch.long, device=DEVICE),
+                torch.tensor(mask, dtype=torch.long, device=DEVICE))
+
+
+def sample(tr: nn.Module, te: nn.Module, dec: nn.Module, tok: Tokens, prompts: List[str], seeds: List[int],
+           steps: int, refs: Optional[Tensor] = None, cfg: float = 1.0) -> Tensor:
+    """The reference pipeline's generate() for a batch of 128x128 images with eager modules: seeded noise
+    (torch CPU generator per seed), schedule for S = 64, Euler steps with float32 step sizes, decode.
+    refs: packed reference latents [B,64,128] appended after the target tokens (editing). cfg > 1: true CFG
+    with the empty prompt (klein-base). -> images [B,3,128,128]."""
+    from .reference import seed_noise
+    from .sampling import get_schedule, unpack
+    h = w = D.SIDE // 16
+    b = len(prompts)
+    with torch.no_grad():
+        ids, mask = tok(prompts)
+        ctx = te(ids, mask)
+        if cfg != 1.0:
+            ctx = torch.cat([te(*tok([""] * b)), ctx])
+        x = torch.cat([pack(seed_noise(s, D.SIDE, D.SIDE)) for s in seeds]).to(DEVICE)
+        x_ids = image_ids(h, w)
+        if refs is not None:
+            x_ids = torch.cat([x_ids, reference_ids(0, h, w)])
+        nb = ctx.shape[0]
+        x_ids = x_ids[None].expand(nb, -1, -1).to(DEVICE)
+        c_ids = text_ids(MAX_LENGTH)[None].expand(nb, -1, -1).to(DEVICE)
+        sig = get_schedule(steps, h * w)
+        for i in range(steps):
+            x_in = x if refs is None else torch.cat([x, refs], dim=1)
+            if cfg != 1.0:
+                x_in = torch.cat([x_in, x_in])
+            t = torch.full([nb], sig[i], dtype=torch.float32, device=DEVICE)
+            v = tr(x_in, x_ids, t, ctx, c_ids, torch.ones(nb, device=DEVICE))[:, : h * w]
+            if cfg != 1.0:
+                v = v[:b] + cfg * (v[b:] - v[:b])
+            x = x + torch.tensor(sig[i + 1] - sig[i], dtype=torch.float32) * v
+        return dec(unpack(x, h, w))
+
+
+VAL_SCENE_SEED = 800_001  # validation set for choosing the CFG scale (the benchmark uses demo_eval's own seeds)
+VAL_NOISE_SEED = 2_000_000
+
+
+def quick_eval(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, tok: Tokens, n_t2i: int, n_edit: int,
+               steps: int, cfg: float = 1.0, grid: Optional[str] = None, validation: bool = False) -> dict:
+    """The held-out evaluation set (demo_eval.eval_set) in process; edit sources are the rendered PNG pixels.
+    grid: write a PNG of the first 16 text-to-image results and 8 edits (source, result, truth) there."""
+    enc, dec = ae_mod.VAEEncoderGraph(ae).eval(), ae_mod.VAEDecoderGraph(ae).eval()
+    items = E.eval_set(n_t2i, n_edit, VAL_SCENE_SEED, VAL_NOISE_SEED) if validation else E.eval_set(n_t2i, n_edit)
+    was = tr.training, te.training
+    tr.eval()
+    te.eval()
+    t2i, edit = [], []
+    shown: List[Tuple[dict, np.ndarray]] = []
+    by_kind: Dict[str, List[bool]] = {}
+    for kind in ("t2i", "edit"):
+        its = [it for it in items if it["kind"] == kind]
+        for i in range(0, len(its), 50):
+            chunk = its[i:i + 50]
+            refs = None
+            if kind == "edit":
+                with torch.no_grad():
+                    refs = pack(enc(render_batch([E.scene_from_json(it["scene"]) for it in chunk])))
+            imgs = sample(tr, te, dec, tok, [it["prompt"] for it in chunk], [it["seed"] for it in chunk], steps,
+                          refs, cfg).cpu()
+            for it, img in zip(chunk, imgs):
+                u8 = E.to_uint8(img.numpy())
+                if grid:
+                    shown.append((it, u8))
+                r = E.score_one(it["expected"], E.analyze(u8))
+                (t2i if kind == "t2i" else edit).append(r)
+                if kind == "edit":
+                    by_kind.setdefault(it["edit"], []).append(r["exact"])
+    tr.train(was[0])
+    te.train(was[1])
+    if grid:
+        write_grid(shown, grid)
+    out = {"t2i": E.aggregate(t2i)} if t2i else {}
+    if edit:
+        out["edit"] = round(100.0 * sum(r["exact"] for r in edit) / len(edit), 1)
+        out["edit_by_kind"] = {k: round(100.0 * sum(v) / len(v), 1) for k, v in sorted(by_kind.items())}
+    return out
+
+
+def write_grid(shown: List[Tuple[dict, np.ndarray]], path: str) -> None:
+    """16 text-to-image results (4x4) above 8 edits (source | result | truth, two per row); prompts to .txt."""
+    s = D.SIDE
+    t2i = [x for x in shown if x[0]["kind"] == "t2i"][:16]
+    edits = [x for x in shown if x[0]["kind"] == "edit"][:8]
+    canvas = np.full((4 * s + 4 * s + 8, 6 * s + 8, 3), 128, dtype=np.uint8)
+    lines = []
+    for k, (it, img) in enumerate(t2i):
+        r, c = divmod(k, 4)
+        canvas[r * s:(r + 1) * s, c * s:(c + 1) * s] = img
+        lines.append(f"t2i {k}: {it['prompt']}")
+    for k, (it, img) in enumerate(edits):
+        r, c = divmod(k, 2)
+        y = 4 * s + 8 + r * s
+        x = c * (3 * s + 8)
+        canvas[y:y + s, x:x + s] = D.render(E.scene_from_json(it["scene"]))
+        canvas[y:y + s, x + s:x + 2 * s] = img
+        canvas[y:y + s, x + 2 * s:x + 3 * s] = D.render(E.scene_from_json(it["target"]))
+        lines.append(f"edit {k}: {it['prompt']} | expected {it['expected']}")
+    E.save_png(canvas, path)
+    with open(os.path.splitext(path)[0] + ".txt", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def train_flow(pools, vocab: Dict[str, int], ae: ae_mod.AutoEncoder, args, log: Log):
+    t2i_scenes, t2i_lat, edits, src_lat, tgt_lat, t2i_w, edit_w, t2i_lab, edit_lab = pools
+    torch.manual_seed(args.seed + 10)
+    gen = torch.Generator().manual_seed(args.seed + 11)
+    rng = random.Random(args.seed + 12)
+    tcfg = dict(TRANSFORMER, hidden_size=args.hidden, num_heads=args.hidden // 32, depth_double=args.depth_double,
+                depth_single=args.depth_single, axes_dim=[int(a) for a in args.axes.split(",")],
+                rope_theta=args.rope_theta)
+    tr = tr_mod.Flux2Transformer(tr_mod.TransformerConfig(**tcfg)).train()
+    init_transformer(tr, args.mod_init == "zero", args.qk_scale)
+    n_ch = 4 * args.z_used  # packed latent channels in use; the transformer neither reads nor writes the others
+    with torch.no_grad():
+        tr.img_in.weight[:, n_ch:] = 0.0
+        tr.final_layer.linear.weight[n_ch:] = 0.0
+    in_mask = torch.zeros_like(tr.img_in.weight)
+    in_mask[:, :n_ch] = 1.0
+    out_mask = torch.zeros_like(tr.final_layer.linear.weight)
+    out_mask[:n_ch] = 1.0
+    tr.img_in.weight.register_hook(lambda g: g * in_mask)
+    tr.final_layer.linear.weight.register_hook(lambda g: g * out_mask)
+    te = te_mod.TextEncoder(te_mod.TextEncoderConfig(vocab_size=len(vocab), **TEXT_ENCODER)).train()
+    tr.to(DEVICE)
+    te.to(DEVICE)
+    tok = Tokens(vocab)
+    probe = PositionProbe(tcfg["hidden_size"], tcfg["depth_double"], D.SIDE // 16).to(DEVICE)
+    params = list(tr.parameters()) + list(te.parameters())
+    model_params = list(params)
+    params = params + list(probe.parameters())
+    scales = [p for n, p in tr.named_parameters() if n.endswith(".scale")]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2 and all(p is not q for q in scales)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01, "mult": 1.0},
+                             {"params": no_decay, "weight_decay": 0.0, "mult": 1.0},
+                             {"params": scales, "weight_decay": 0.0, "mult": args.scale_lr_mult}],
+                            lr=args.lr, betas=(0.9, 0.99), foreach=True)
+    ema_tr, ema_te = copy.deepcopy(tr).eval(), copy.deepcopy(te).eval()
+    ema_params = list(ema_tr.parameters()) + list(ema_te.parameters())
+    assert len(ema_params) == len(model_params)
+    for p in ema_params:
+        p.requires_grad_(False)
+    log(f"flow: transformer {sum(p.numel() for p in tr.parameters())} params {tcfg}, text encoder "
+        f"{sum(p.numel() for p in te.parameters())} params, vocab {len(vocab)}")
+
+    h = w = D.SIDE // 16
+    mu = empirical_mu(h * w, args.sample_steps) if args.t_shift is None else args.t_shift
+    x_ids1 = image_ids(h, w).to(DEVICE)
+    edit_ids1 = torch.cat([image_ids(h, w), reference_ids(0, h, w)]).to(DEVICE)
+    ctx_ids1 = text_ids(MAX_LENGTH).to(DEVICE)
+    n_img = h * w
+    rows_t = x_ids1[:, 1].clone()
+    cols_t = x_ids1[:, 2].clone()
+    eval_at = {int(x) for x in args.eval_at.split(",") if x}
+
+    def flow_loss(x0: Tensor, texts: List[str], ref: Optional[Tensor], tokw: Tensor, labels: Tensor
+                  ) -> Tuple[Tensor, Tensor]:
+        b = x0.shape[0]
+        drop = [rng.random() < args.cfg_drop for _ in texts]
+        ids, mask = tok(["" if d else t for d, t in zip(drop, texts)])
+        ctx = te(ids, mask)
+        t = sample_t(b, mu, gen).to(DEVICE)
+        eps = torch.randn(x0.shape, generator=gen).to(DEVICE)
+        tt = t[:, None, None]
+        xt = tt * eps + (1 - tt) * x0
+        if ref is None:
+            x_in, x_ids = xt, x_ids1[None].expand(b, -1, -1)
+        else:
+            x_in, x_ids = torch.cat([xt, ref], dim=1), edit_ids1[None].expand(b, -1, -1)
+        v, feats = forward_with_features(tr, x_in, x_ids, t, ctx, ctx_ids1[None].expand(b, -1, -1))
+        v = v[:, :n_img]
+        wgt = 1.0 + args.shape_weight * tokw  # [B, 64]: shape tokens weigh more (most tokens are background)
+        keep = torch.tensor([not d for d in drop], device=DEVICE)
+        # the content part only where the caption was kept
+        aux = probe.loss(feats, n_img, rows_t, cols_t, labels, keep, args.content_weight) if args.pos_weight > 0 \
+            else torch.zeros(())
+        err = ((v - (eps - x0))[..., :n_ch] ** 2).mean(dim=2)
+        return (err * wgt).sum() / wgt.sum(), aux
+
+    t0 = time.time()
+    t_eval = 0.0
+    avg = {"t2i": 0.0, "edit": 0.0, "pos": 0.0}
+    with fast_kernels(tr, te, ema_tr, ema_te, probe, enabled=DEVICE.type == "cpu"):
+        for step in range(args.steps):
+            warm = min(1.0, (step + 1) / args.warmup)
+            lr = args.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+            for g in opt.param_groups:
+                g["lr"] = lr * g["mult"]
+            ii = torch.randint(0, t2i_lat.shape[0], (args.batch,), generator=gen).tolist()
+            texts = [D.caption(t2i_scenes[i], rng) for i in ii]
+            l1, a1 = flow_loss(t2i_lat[ii], texts, None, t2i_w[ii], t2i_lab[ii])
+            loss = l1 + args.pos_weight * a1
+            l2 = torch.zeros(())
+            if args.edit_batch > 0:
+                jj = torch.randint(0, src_lat.shape[0], (args.edit_batch,), generator=gen).tolist()
+                l2, a2 = flow_loss(tgt_lat[jj], [edits[j][1] for j in jj], src_lat[jj], edit_w[jj], edit_lab[jj])
+                loss = (args.batch * (l1 + args.pos_weight * a1) + args.edit_batch * (l2 + args.pos_weight * a2)) \
+                    / (args.batch + args.edit_batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            gn = torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            d = min(args.ema, (1 + step) / (10 + step))
+            with torch.no_grad():
+                torch._foreach_mul_(ema_params, d)
+                torch._foreach_add_(ema_params, model_params, alpha=1 - d)
+            avg["pos"] = 0.98 * avg["pos"] + 0.02 * a1.item() if step else a1.item()
+            avg["t2i"] = 0.98 * avg["t2i"] + 0.02 * l1.item() if step else l1.item()
+            avg["edit"] = 0.98 * avg["edit"] + 0.02 * l2.item() if step else l2.item()
+            if step % 50 == 0 or step == args.steps - 1:
+                el = time.time() - t0 - t_eval
+                log(f"flow step {step}/{args.steps} loss t2i {avg['t2i']:.4f} edit {avg['edit']:.4f} "
+                    f"position probe {avg['pos']:.3f} "
+                    f"grad {gn.item():.2f} lr {lr:.2e} ({el / (step + 1):.2f}s/step, {el / 60:.1f} min)")
+            if step + 1 in eval_at:
+                te0 = time.time()
+                res = quick_eval(ema_tr, ema_te, ae, tok, args.eval_t2i, args.eval_edits, args.sample_steps,
+                                 grid=os.path.join(args.work, f"samples_{step + 1}.png"))
+                msg = f"eval at step {step + 1} (ema, {args.sample_steps} steps): {json.dumps(res)}"
+                if args.eval_cfg != 1.0:
+                    res = quick_eval(ema_tr, ema_te, ae, tok, args.eval_t2i, args.eval_edits, args.sample_steps,
+                                     args.eval_cfg)
+                    msg += f" | cfg {args.eval_cfg}: {json.dumps(res)}"
+                t_eval += time.time() - te0
+                log(msg + f" ({time.time() - te0:.0f}s)")
+            if args.ckpt_every and step and step % args.ckpt_every == 0:
+                torch.save({"transformer": ema_tr.state_dict(), "text_encoder": ema_te.state_dict(), "step": step},
+                           os.path.join(args.work, "flow_ema.pt"))
+    # loss by noise level on fixed held-out batches (EMA weights)
+    g2 = torch.Generator().manual_seed(12345)
+    with torch.no_grad():
+        ema_tr.eval()
+        ema_te.eval()
+        ii = torch.randint(0, t2i_lat.shape[0], (64,), generator=g2).tolist()
+        x0 = t2i_lat[ii]
+        ids, mask = tok([D.canonical_caption(t2i_scenes[i]) for i in ii])
+        ctx = ema_te(ids, mask)
+        eps = torch.randn(x0.shape, generator=g2).to(DEVICE)
+        parts = []
+        for tv in (0.1, 0.3, 0.5, 0.7, 0.9, 0.97):
+            t = torch.full([64], tv, device=DEVICE)
+            xt = tv * eps + (1 - tv) * x0
+            v = ema_tr(xt, x_ids1[None].expand(64, -1, -1), t, ctx, ctx_ids1[None].expand(64, -1, -1),
+                       torch.ones(64, device=DEVICE))
+            parts.append(f"t={tv}: {((v - (eps - x0))[..., :n_ch] ** 2).mean().item():.4f}")
+        log("ema loss by t (t2i): " + ", ".join(parts))
+    return ema_tr, ema_te, tcfg
+
+
+def choose_cfg(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict[str, int], args, log: Log
+               ) -> Tuple[str, float]:
+    """Scores the EMA model on a validation set (not the benchmark's) without CFG (variant klein) and with each
+    --cfg-candidates scale (klein-base: true CFG against the empty prompt, which 10% caption dropout trained);
+    returns the best (variant, guidance) by the sum of the text-to-image and editing percentages."""
+    tok = Tokens(vocab)
+    best = None
+    with fast_kernels(tr, te, enabled=DEVICE.type == "cpu"):
+        for cfg in [1.0] + [float(c) for c in args.cfg_candidates.split(",") if c]:
+            t0 = time.time()
+            res = quick_eval(tr, te, ae, tok, args.val_t2i, args.val_edits, args.sample_steps, cfg,
+                             validation=True)
+            t = res.get("t2i", {})
+            score = sum(t.get(k, 0.0) for k in ("background", "colour", "class", "position")) + res.get("edit", 0.0)
+            log(f"validation cfg {cfg}: score {score:.1f} {json.dumps(res)} ({time.time() - t0:.0f}s)")
+            if best is None or score > best[0]:
+                best = (score, cfg)
+    cfg = best[1]
+    variant = "klein" if cfg == 1.0 else "klein-base"
+    log(f"chosen: variant {variant}, guidance {cfg}")
+    return variant, cfg
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# stage 5: export
+
+def export_package(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict[str, int], tcfg: dict,
+                   args, train_seconds: float) -> None:
+    """Fresh (unpatched, CPU) modules with the trained weights -> export.write_package."""
+    tcfg = tr_mod.TransformerConfig(**tcfg)
+    ecfg = te_mod.TextEncoderConfig(vocab_size=len(vocab), **TEXT_ENCODER)
+    tr2 = tr_mod.Flux2Transformer(tcfg).eval()
+    cpu = lambda sd: {k: v.detach().cpu() for k, v in sd.items()}
+    tr2.load_state_dict(cpu(tr.state_dict()))
+    te2 = te_mod.TextEncoder(ecfg).eval()
+    te2.load_state_dict(cpu(te.state_dict()))
+    ae2 = ae_mod.AutoEncoder(vae_config(args)).eval()
+    ae2.load_state_dict(cpu(ae.state_dict()))
+    manifest = {
+        "format": 1,
+        "name": "demo",
+        "variant": args.variant,
+        "dtype": "float32",
+        "transformer": tcfg.to_json(),
+        "text_encoder": {
+            "max_length": MAX_LENGTH,
+            "hidden_layers": list(ecfg.hidden_layers),
+            "prompt_template": "{prompt}",
+            "pad_token_id": 0,
+            "output_dim": ecfg.output_dim,
+            "vocab_size": ecfg.vocab_size,
+            "hidden_size": ecfg.hidden_size,
+            "num_layers": ecfg.num_layers,
+            "num_heads": ecfg.num_heads,
+        },
+        "vae": ex_mod.vae_manifest(vae_config(args)),
+        "defaults": {"steps": args.sample_steps, "guidance": args.guidance, "width": D.SIDE, "height": D.SIDE},
+        "source": {"weights": "trained", "trainer": "flux2_tools.demo_train", "data": "flux2_tools.demo_data",
+                   "seed": args.seed, "vae_steps": args.vae_steps, "flow_steps": args.steps,
+                   "train_minutes": round(train_seconds / 60.0, 1), "torch": torch.__version__},
+    }
+    models = ex_mod.Models(tr2, te2, ae2, manifest, vocab)
+    ex_mod.write_package(models, args.out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def main(argv=None) -> int:
+    global DEVICE
+    ap = argparse.ArgumentParser(prog="python3 -m flux2_tools.demo_train", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="packages/demo", help="package folder")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "flux2-demo-work"),
+                    help="scratch folder for checkpoints and the benchmark images")
+    ap.add_argument("--log", default=None, help="also write the log here")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu (the documented run) or e.g. cuda for experiments")
+    ap.add_argument("--vae-steps", type=int, default=2200)
+    ap.add_argument("--vae-batch", type=int, default=16)
+    ap.add_argument("--vae-crop", type=int, default=64)
+    ap.add_argument("--vae-lr", type=float, default=1e-3)
+    ap.add_argument("--vae-kl", type=float, default=1e-4)
+    ap.add_argument("--z-used", type=int, default=8,
+                    help="latent channels the VAE uses (of 32); the others are pruned to exact zeros")
+    ap.add_argument("--vae-fg-weight", type=float, default=9.0)
+    ap.add_argument("--vae-pool", type=int, default=4096)
+    ap.add_argument("--vae-ch", type=int, default=8)
+    ap.add_argument("--vae-mult", default="1,2,4,8")
+    ap.add_argument("--vae-from", default=None, help="skip stages 1-2: load a VAE state dict saved by a run")
+    ap.add_argument("--bn-images", type=int, default=512)
+    ap.add_argument("--t2i-pool", type=int, default=6000)
+    ap.add_argument("--edit-pool", type=int, default=3000)
+    ap.add_argument("--hidden", type=int, default=TRANSFORMER["hidden_size"])
+    ap.add_argument("--depth-double", type=int, default=TRANSFORMER["depth_double"])
+    ap.add_argument("--depth-single", type=int, default=TRANSFORMER["depth_single"])
+    ap.add_argument("--axes", default=",".join(str(a) for a in TRANSFORMER["axes_dim"]), help="transformer axes_dim (RoPE dims per id axis)")
+    ap.add_argument("--pos-weight", type=float, default=0.3, help="weight of the position-probe auxiliary loss")
+    ap.add_argument("--qk-scale", type=float, default=1.0, help="initial QK RMSNorm scale")
+    ap.add_argument("--scale-lr-mult", type=float, default=1.0, help="learning-rate multiplier of the QK norm scales")
+    ap.add_argument("--content-weight", type=float, default=1.0,
+                    help="weight of the colour/coverage part of the probe (relative to its position part)")
+    ap.add_argument("--mod-init", default="default", choices=["zero", "default"])
+    ap.add_argument("--pool-cache", default=None, help="load/save the encoded pools here (experiments)")
+    ap.add_argument("--rope-theta", type=int, default=TRANSFORMER["rope_theta"])
+    ap.add_argument("--shape-weight", type=float, default=4.0, help="extra loss weight of tokens under a shape")
+    ap.add_argument("--t-shift", type=float, default=None,
+                    help="mu of the training sigma shift (default: the sampling schedule's mu at 128x128)")
+    ap.add_argument("--steps", type=int, default=2400)
+    ap.add_argument("--batch", type=int, default=24, help="text-to-image samples per step")
+    ap.add_argument("--edit-batch", type=int, default=12, help="editing samples per step")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--ema", type=float, default=0.998)
+    ap.add_argument("--cfg-drop", type=float, default=0.1)
+    ap.add_argument("--ckpt-every", type=int, default=500)
+    ap.add_argument("--eval-at", default="", help="comma-separated steps at which to score the EMA model in process")
+    ap.add_argument("--eval-t2i", type=int, default=100)
+    ap.add_argument("--eval-edits", type=int, default=48)
+    ap.add_argument("--eval-cfg", type=float, default=1.0, help="also score with this CFG scale at --eval-at")
+    ap.add_argument("--variant", default="auto", choices=["auto", "klein", "klein-base"],
+                    help="auto: klein, or klein-base with the best of --cfg-candidates, by validation score")
+    ap.add_argument("--cfg-candidates", default="2.5,4")
+    ap.add_argument("--val-t2i", type=int, default=60)
+    ap.add_argument("--val-edits", type=int, default=32)
+    ap.add_argument("--sample-steps", type=int, default=16, help="defaults.steps of the package")
+    ap.add_argument("--guidance", type=float, default=1.0, help="defaults.guidance (CFG scale for klein-base)")
+    ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--bench-t2i", type=int, default=100, help="held-out text-to-image prompts scored at the end")
+    ap.add_argument("--bench-edits", type=int, default=50, help="held-out edits scored at the end")
+    args = ap.parse_args(argv)
+    os.makedirs(args.work, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    DEVICE = torch.device(args.device)
+    log = Log(args.log)
+    log("command: python3 -m flux2_tools.demo_train " + " ".join(sys.argv[1:] if argv is None else argv))
+    log(f"args: {json.dumps(vars(args), sort_keys=True)}")
+    log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
+        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}")
+    t_start = time.time()
+    if args.vae_from:
+        ae = ae_mod.AutoEncoder(vae_config(args)).eval()
+        ae.load_state_dict(torch.load(args.vae_from, map_location="cpu"))
+        ae.to(DEVICE)
+        log(f"vae loaded from {args.vae_from}")
+    else:
+        ae = train_vae(args, log)
+        set_bn_stats(ae, args, log)
+        torch.save({k: v.cpu() for k, v in ae.state_dict().items()}, os.path.join(args.work, "vae.pt"))
+    log(f"stage vae done in {(time.time() - t_start) / 60:.1f} min")
+    vae_check(ae, args, log)
+    if args.pool_cache and os.path.exists(args.pool_cache):
+        pools = torch.load(args.pool_cache)
+        log(f"pools loaded from {args.pool_cache}")
+    else:
+        pools = build_pools(ae, args, log)
+        if args.pool_cache:
+            torch.save(pools, args.pool_cache)
+    vocab = demo_vocab()
+    tr, te, tcfg = train_flow(pools, vocab, ae, args, log)
+    torch.save({"transformer": tr.state_dict(), "text_encoder": te.state_dict(), "config": tcfg},
+               os.path.join(args.work, "flow_ema.pt"))
+    train_seconds = time.time() - t_start
+    log(f"training done in {train_seconds / 60:.1f} min")
+    if args.variant == "auto":
+        args.variant, args.guidance = choose_cfg(tr, te, ae, vocab, args, log)
+    if args.no_export:
+        return 0
+    export_package(tr, te, ae, vocab, tcfg, args, train_seconds)
+    size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    log(f"package written to {args.out} ({size / 1e6:.2f} MB)")
+    if args.bench_t2i or args.bench_edits:
+        t0 = time.time()
+        res = E.bench(args.out, os.path.join(args.work, "bench"), args.bench_t2i, args.bench_edits, log=log)
+        log(f"bench through the package's graphs ({time.time() - t0:.0f}s): {json.dumps(E.summary(res))}")
+    log(f"total {(time.time() - t_start) / 60:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The demo trainer's pieces: training-only fast kernels and the feature forward match the exported modules' math,
+VAE channel pruning gives exact zeros, and a minimal run exports a package that the reference pipeline samples
+exactly as the trainer's in-process sampler does."""
+import os
+import random
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+from flux2_tools import autoencoder as A
+from flux2_tools import demo_data as D
+from flux2_tools import demo_train as T
+from flux2_tools import reference as R
+from flux2_tools import transformer as TR
+from flux2_tools.sampling import image_ids, pack, reference_ids, text_ids
+
+
+class PiecesTest(unittest.TestCase):
+    def test_fast_kernels_and_feature_forward(self):
+        torch.manual_seed(0)
+        tr = TR.Flux2Transformer(TR.TransformerConfig(**dict(T.TRANSFORMER, hidden_size=64, num_heads=2))).eval()
+        TR.init_random_(tr, torch.Generator().manual_seed(0))
+        x = torch.randn(2, 128, 128)
+        ids = torch.cat([image_ids(8, 8), reference_ids(0, 8, 8)])[None].expand(2, -1, -1)
+        ctx = torch.randn(2, 24, 192)
+        cids = text_ids(24)[None].expand(2, -1, -1)
+        t = torch.rand(2)
+        with torch.no_grad():
+            ref = tr(x, ids, t, ctx, cids, torch.ones(2))
+            out, feats = T.forward_with_features(tr, x, ids, t, ctx, cids)
+            self.assertTrue(torch.equal(ref, out))
+            self.assertEqual(len(feats), tr_depth(tr))
+            with T.fast_kernels(tr):
+                fast, _ = T.forward_with_features(tr, x, ids, t, ctx, cids)
+            self.assertLess((fast - ref).abs().max().item(), 1e-4)
+            again = tr(x, ids, t, ctx, cids, torch.ones(2))  # patches removed on exit
+            self.assertTrue(torch.equal(again, ref))
+
+    def test_token_helpers(self):
+        s = D.Scene("blue", (D.Shape("square", "red", "large", "bottom-right"),))
+        m = T.shape_tokens(s).reshape(8, 8)
+        self.assertTrue(m[7, 7] and not m[0, 0])
+        lab = T.token_labels(s).reshape(8, 8, 2)
+        self.assertEqual(lab[7, 7, 0], D.COLOUR_NAMES.index("red"))
+        self.assertEqual(lab[7, 7, 1], 1 + D.CLASSES.index("square"))
+        self.assertEqual(tuple(lab[0, 0]), (D.COLOUR_NAMES.index("blue"), 0))
+
+    def test_pruned_vae_channels_are_exact_zeros(self):
+        class Args:
+            vae_ch, vae_mult = 8, "1,2,4,8"
+        ae = A.AutoEncoder(T.vae_config(Args)).eval()
+        A.init_random_(ae, torch.Generator().manual_seed(0))
+        T.prune_vae(ae, 8)
+        ae.bn.running_mean[32:] = 0.0
+        ae.bn.running_var[32:] = 0.0
+        x = torch.from_numpy(D.to_tensor_array(D.render(D.random_scene(random.Random(0)))))[None]
+        with torch.no_grad():
+            lat = A.VAEEncoderGraph(ae)(x)
+        self.assertTrue(torch.equal(lat[:, 32:], torch.zeros_like(lat[:, 32:])))
+        self.assertGreater(lat[:, :32].abs().sum().item(), 0)
+
+
+def tr_depth(tr):
+    return len(tr.double_blocks)
+
+
+class MinimalRunTest(unittest.TestCase):
+    def test_train_export_and_sample_like_the_reference_pipeline(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "pkg")
+            argv = ["--out", out, "--work", os.path.join(d, "work"), "--vae-steps", "2", "--vae-pool", "16",
+                    "--bn-images", "32", "--t2i-pool", "16", "--edit-pool", "8", "--steps", "2", "--batch", "4",
+                    "--edit-batch", "2", "--variant", "klein-base", "--guidance", "2.0", "--sample-steps", "3",
+                    "--bench-t2i", "0", "--bench-edits", "0"]
+            self.assertEqual(T.main(argv), 0)
+            pkg = R.Package(out)
+            m = pkg.manifest
+            self.assertEqual((m["variant"], m["text_encoder"]["max_length"], m["defaults"]["steps"]),
+                             ("klein-base", 24, 3))
+            size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
+            self.assertLess(size, 20e6)
+            # the trainer's in-process sampler == the reference pipeline over the exported graphs
+            ck = torch.load(os.path.join(d, "work", "flow_ema.pt"))
+            tr = TR.Flux2Transformer(TR.TransformerConfig(**ck["config"])).eval()
+            tr.load_state_dict(ck["transformer"])
+            vocab = T.demo_vocab()
+            from flux2_tools import text_encoder as TE
+            te = TE.TextEncoder(TE.TextEncoderConfig(vocab_size=len(vocab), **T.TEXT_ENCODER)).eval()
+            te.load_state_dict(ck["text_encoder"])
+            src = D.Scene("white", (D.Shape("circle", "red", "medium", "centre"),))
+            ref_img = torch.from_numpy(D.to_tensor_array(D.render(src)))[None]
+            with torch.no_grad():
+                refs = pack(pkg.vae_encoder(ref_img))
+                mine = T.sample(tr, te, pkg.vae_decoder, T.Tokens(vocab), ["make the circle blue"], [5], 3, refs,
+                                2.0)
+                theirs = R.generate(pkg, "make the circle blue", 128, 128, 3, 2.0, R.seed_noise(5, 128, 128),
+                                    references=[ref_img])
+            self.assertLess((mine - theirs).abs().max().item(), 1e-4)
+
+
+if __name__ == "__main__":
+    unittest.main()
