@@ -777,6 +777,8 @@ def export_package(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: 
 
 def main(argv=None) -> int:
     global DEVICE
+    # Training needs autograd whatever the caller switched off (the exporter and several tests disable it).
+    torch.set_grad_enabled(True)
     ap = argparse.ArgumentParser(prog="python3 -m flux2_tools.demo_train", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="packages/demo", help="package folder")
