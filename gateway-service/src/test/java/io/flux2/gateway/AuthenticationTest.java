@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flux2.gateway.keys.ApiKeyFormat;
 import io.flux2.gateway.keys.ApiKeyStore;
 import io.flux2.gateway.keys.BootstrapKeyInstaller;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
@@ -70,5 +71,24 @@ class AuthenticationTest extends GatewayTestBase {
         getResult("x", key).expectStatus().isOk();
         store.revoke("revoked1").block();
         getResult("x", key).expectStatus().isUnauthorized();
+    }
+
+    /** As another replica's revocation reaches this one: only through the database and its notification. */
+    @Test
+    void aKeyRevokedElsewhereIsRefusedAsSoonAsTheChangeIsAnnounced() throws InterruptedException {
+        String key = "flx_revoked2_some-secret";
+        store.insertIfAbsent("tenant-r", "revoked2", ApiKeyFormat.sha256Hex(key), "to revoke").block();
+        getResult("x", key).expectStatus().isOk();
+        getResult("x", key).expectStatus().isOk();
+        db.sql("update gateway.api_keys set revoked_at = now() where prefix = 'revoked2'").then().block();
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        int status = 200;
+        while (status != 401 && System.nanoTime() < deadline) {
+            status = getResult("x", key).returnResult(String.class).getStatus().value();
+            if (status != 401) {
+                Thread.sleep(10);
+            }
+        }
+        assertThat(status).isEqualTo(401);
     }
 }

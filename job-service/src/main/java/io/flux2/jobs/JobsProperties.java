@@ -54,7 +54,8 @@ public record JobsProperties(
 
     /**
      * @param defaultTolerance tolerance sent when a request names none (BFL's default is 2)
-     * @param inlineWait       how long creating a job waits for the first prompt check before answering
+     * @param promptBatchSize  the most new jobs' prompts sent to safety-service in one check
+     * @param promptBatches    the most of those batch checks in flight at once in one replica
      * @param retryDelay       how long after an attempt a pending safety step is tried again
      * @param sweepInterval    how often the sweeper looks for pending safety steps
      * @param batchSize        the most pending steps one sweep claims
@@ -62,7 +63,8 @@ public record JobsProperties(
      */
     public record Safety(
             @Min(0) @Max(6) int defaultTolerance,
-            @NotNull Duration inlineWait,
+            @Min(1) int promptBatchSize,
+            @Min(1) int promptBatches,
             @NotNull Duration retryDelay,
             @NotNull Duration sweepInterval,
             @Min(1) int batchSize,

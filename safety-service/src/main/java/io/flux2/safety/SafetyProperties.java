@@ -16,10 +16,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                         at the cap. A tier not listed is capped at {@code maxTolerance}
  * @param categories       blocked terms by category name
  * @param image            the image checks' settings
+ * @param maxPromptBatch   the most prompts one batch check may carry
  */
 @ConfigurationProperties("flux.safety")
 public record SafetyProperties(String policyVersion, Integer defaultTolerance, Integer maxTolerance,
-        Map<String, Integer> tierMaxTolerance, Map<String, Category> categories, Image image) {
+        Map<String, Integer> tierMaxTolerance, Map<String, Category> categories, Image image,
+        Integer maxPromptBatch) {
 
     public SafetyProperties {
         policyVersion = policyVersion == null ? "unversioned" : policyVersion;
@@ -28,6 +30,7 @@ public record SafetyProperties(String policyVersion, Integer defaultTolerance, I
         tierMaxTolerance = tierMaxTolerance == null ? Map.of() : Map.copyOf(tierMaxTolerance);
         categories = categories == null ? Map.of() : Map.copyOf(categories);
         image = image == null ? new Image(null, null, null, null) : image;
+        maxPromptBatch = maxPromptBatch == null ? 100 : maxPromptBatch;
     }
 
     /**

@@ -6,8 +6,10 @@ import io.flux2.common.auth.InternalTokenFilter;
 import io.flux2.infra.SharedTestInfra;
 import io.flux2.safety.decisions.Decision;
 import io.flux2.safety.decisions.Sha256;
+import io.flux2.safety.prompt.PromptBatchResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 
 import java.util.Map;
 import java.util.UUID;
@@ -167,6 +169,38 @@ class SafetyChecksTest extends SafetyTestSupport {
                 .exchange()
                 .expectStatus().isEqualTo(422)
                 .expectBody().jsonPath("$.field").isEqualTo("tolerance");
+    }
+
+    @Test
+    void aBatchOfPromptsIsCheckedAndRecordedLikeSingleChecksInOrder() {
+        PromptBatchResponse answer = client.post().uri("/internal/checks/prompts")
+                .header(InternalTokenFilter.HEADER, TOKEN)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("checks", List.of(
+                        Map.of("subject", "job:batch-1", "prompt", "kill the dragon", "tolerance", 3),
+                        Map.of("subject", "job:batch-2", "prompt", "kill the dragon", "tolerance", 4),
+                        Map.of("subject", "job:batch-3", "prompt", "a cat on a windowsill", "tolerance", 0))))
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody(PromptBatchResponse.class).returnResult().getResponseBody();
+        assertThat(answer).isNotNull();
+        assertThat(answer.decisions()).extracting(Decision::flagged).containsExactly(true, false, false);
+        assertThat(answer.decisions().get(0).reasons()).containsExactly("weapons");
+        assertThat(answer.decisions().get(0).tolerance()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> row = db.sql("select subject, flagged, kind from safety.decisions where id = :id")
+                    .bind("id", answer.decisions().get(i).decisionId())
+                    .fetch().one().block();
+            assertThat(row).containsEntry("subject", "job:batch-" + (i + 1)).containsEntry("kind", "prompt")
+                    .containsEntry("flagged", answer.decisions().get(i).flagged());
+        }
+
+        client.post().uri("/internal/checks/prompts")
+                .header(InternalTokenFilter.HEADER, TOKEN)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("checks", List.of(Map.of("subject", "job:batch-4", "tolerance", 2))))
+                .exchange()
+                .expectStatus().isEqualTo(422);
     }
 
     @Test

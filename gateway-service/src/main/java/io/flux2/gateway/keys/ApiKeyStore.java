@@ -33,13 +33,23 @@ public class ApiKeyStore {
             active_job_limit""";
 
     private final DatabaseClient db;
+    private final ApiKeyCache cache;
 
-    public ApiKeyStore(DatabaseClient db) {
+    public ApiKeyStore(DatabaseClient db, ApiKeyCache cache) {
         this.db = db;
+        this.cache = cache;
     }
 
-    /** The unrevoked key with this prefix; no cache, so revocation is seen by the very next request. */
+    /**
+     * The unrevoked key with this prefix. Served from {@link ApiKeyCache} when held there: a revocation drops
+     * it from every replica's cache as it commits, so the very next request reads the row again.
+     */
     public Mono<StoredKey> findActive(String prefix) {
+        StoredKey cached = cache.get(prefix);
+        if (cached != null) {
+            return Mono.just(cached);
+        }
+        long generation = cache.generation();
         return db.sql("""
                         select k.id, k.tenant_id, k.prefix, k.key_hash, k.rate_limit_burst, k.rate_limit_per_minute,
                                k.active_job_limit, t.monthly_spend_cap, t.allowed_tiers
@@ -53,7 +63,8 @@ public class ApiKeyStore {
                             new Caller.TenantPolicy(row.get("monthly_spend_cap", BigDecimal.class),
                                     tiers == null ? null : Arrays.asList(tiers)));
                 })
-                .one();
+                .one()
+                .doOnNext(key -> cache.put(prefix, key, generation));
     }
 
     public Mono<String> findHash(String prefix) {
@@ -106,7 +117,10 @@ public class ApiKeyStore {
         return db.sql("update gateway.api_keys set revoked_at = now() where prefix = :prefix and revoked_at is null")
                 .bind("prefix", prefix)
                 .fetch()
-                .rowsUpdated();
+                .rowsUpdated()
+                // Before the answer goes on: whoever revoked must find the key refused by its very next request.
+                .doOnNext(changed -> cache.evict(prefix))
+                .doOnTerminate(() -> cache.evict(prefix));
     }
 
     /** Revokes the key (a second revoke keeps the first time) and answers it; empty when no such prefix. */
@@ -115,7 +129,10 @@ public class ApiKeyStore {
                         + " returning " + KEY_COLUMNS)
                 .bind("prefix", prefix)
                 .map((row, meta) -> info(row))
-                .one();
+                .one()
+                // Before the answer goes on: whoever revoked must find the key refused by its very next request.
+                .doOnNext(changed -> cache.evict(prefix))
+                .doOnTerminate(() -> cache.evict(prefix));
     }
 
     private static KeyInfo info(Readable row) {

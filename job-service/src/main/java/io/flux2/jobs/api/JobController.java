@@ -8,7 +8,7 @@ import io.flux2.jobs.events.JobEvents;
 import io.flux2.jobs.events.PublicEvent;
 import io.flux2.jobs.intake.JobIntake;
 import io.flux2.jobs.queue.Cancellation;
-import io.flux2.jobs.safety.SafetyGate;
+import io.flux2.jobs.safety.PromptScreening;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
 import io.flux2.jobs.webhooks.WebhookDeliveries;
@@ -43,18 +43,18 @@ public class JobController {
 
     private final JobStore store;
     private final JobIntake intake;
-    private final SafetyGate gate;
+    private final PromptScreening screening;
     private final Cancellation cancellation;
     private final JobEvents events;
     private final WebhookDeliveries deliveries;
     private final WebhookDispatcher dispatcher;
     private final JobsProperties properties;
 
-    public JobController(JobStore store, JobIntake intake, SafetyGate gate, Cancellation cancellation,
+    public JobController(JobStore store, JobIntake intake, PromptScreening screening, Cancellation cancellation,
             JobEvents events, WebhookDeliveries deliveries, WebhookDispatcher dispatcher, JobsProperties properties) {
         this.store = store;
         this.intake = intake;
-        this.gate = gate;
+        this.screening = screening;
         this.cancellation = cancellation;
         this.events = events;
         this.deliveries = deliveries;
@@ -63,7 +63,8 @@ public class JobController {
     }
 
     /**
-     * 201 with the new job; 200 with header {@code Idempotent-Replayed: true} and the job an earlier create
+     * 201 with the new job as stored, AWAITING_SAFETY: its prompt check runs once it is committed, and a
+     * flagged prompt ends it as REQUEST_MODERATED. 200 with header {@code Idempotent-Replayed: true} and the job an earlier create
      * with the same Idempotency-Key and request hash made; 409 while that earlier create is still in flight;
      * 422 for the same key with another hash; 429 (Retry-After) when the API key's active-job limit is reached.
      */
@@ -84,9 +85,11 @@ public class JobController {
         return intake.create(job, body.idempotencyKey(), body.requestHash(), body.activeJobLimit())
                 .flatMap(outcome -> outcome instanceof JobIntake.Replayed replayed
                         ? Mono.just(ResponseEntity.ok().header(REPLAYED_HEADER, "true").body(JobView.of(replayed.job())))
-                        : gate.screenNewJob(outcome.job())
-                                .map(screened -> ResponseEntity.created(URI.create("/internal/jobs/" + screened.id()))
-                                        .body(JobView.of(screened))));
+                        : Mono.fromSupplier(() -> {
+                            screening.screen(outcome.job());
+                            return ResponseEntity.created(URI.create("/internal/jobs/" + outcome.job().id()))
+                                    .body(JobView.of(outcome.job()));
+                        }));
     }
 
     /** Another tenant's job answers exactly like a missing one, so ids cannot be probed across tenants. */

@@ -15,22 +15,22 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
- * Creates a job in one transaction that also settles its Idempotency-Key and its API key's active-job
- * limit. Both use transaction-scoped advisory locks, so they hold across replicas and vanish with the
- * transaction (no stuck "in flight" rows after a crash):
+ * Creates a job, settling its API key's active-job limit and its Idempotency-Key. Both hold across replicas
+ * and leave nothing stuck after a crash:
  * <ul>
- *   <li>the key's lock is only tried: a second create with the same key while the first is still in its
+ *   <li>the limit is checked by the insert itself, under the row lock of the key's count
+ *       ({@link JobStore#create(NewJob, int, java.time.Duration, Integer)}), so a create without an
+ *       Idempotency-Key is one statement;</li>
+ *   <li>with an Idempotency-Key the create runs in a transaction holding a transaction-scoped advisory lock
+ *       on the key, which is only tried: a second create with the same key while the first is still in its
  *       transaction is answered 409 at once; after the first committed it finds the stored key and replays
- *       (same request hash) or is refused 422 (another hash);</li>
- *   <li>the API key's lock is waited for, then its unfinished jobs are counted in a fresh statement (so the
- *       count sees every create that committed before), and the create goes on only below the limit.</li>
+ *       (same request hash) or is refused 422 (another hash).</li>
  * </ul>
  */
 @Component
 public class JobIntake {
 
     private static final int IDEMPOTENCY_LOCKS = 4201;
-    private static final int ACTIVE_JOB_LOCKS = 4202;
 
     /** What {@link #create} did. */
     public sealed interface Outcome {
@@ -63,8 +63,10 @@ public class JobIntake {
      */
     public Mono<Outcome> create(NewJob job, String idempotencyKey, String requestHash, Integer activeJobLimit) {
         Mono<Outcome> work = Mono.defer(() -> {
-            Mono<Outcome> fresh = Mono.defer(() -> checkLimit(job.apiKeyId(), activeJobLimit)
-                    .then(store.create(job, properties.maxAttempts(), properties.safety().retryDelay()))
+            Mono<Outcome> fresh = Mono.defer(() -> store.create(job, properties.maxAttempts(),
+                            properties.safety().retryDelay(), activeJobLimit)
+                    .switchIfEmpty(Mono.error(() -> new ActiveJobLimitReached(activeJobLimit,
+                            properties.activeJobs().retryAfter().toSeconds())))
                     .flatMap(created -> (idempotencyKey == null ? Mono.<Void>empty()
                             : remember(job.tenantId(), idempotencyKey, requestHash, created.id()))
                             .thenReturn(new Created(created))));
@@ -74,7 +76,8 @@ public class JobIntake {
             return earlier(job.tenantId(), idempotencyKey, requestHash).<Outcome>map(Replayed::new)
                     .switchIfEmpty(fresh);
         });
-        return transaction.transactional(work);
+        // Without an Idempotency-Key the create is one statement (limit included) and needs no transaction.
+        return idempotencyKey == null ? work : transaction.transactional(work);
     }
 
     /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */
@@ -116,32 +119,6 @@ public class JobIntake {
                 .bind("jobId", jobId);
         spec = requestHash == null ? spec.bindNull("hash", String.class) : spec.bind("hash", requestHash);
         return spec.then();
-    }
-
-    private Mono<Void> checkLimit(String apiKeyId, Integer limit) {
-        if (apiKeyId == null || limit == null) {
-            return Mono.empty();
-        }
-        // Two statements: under READ COMMITTED the count's snapshot is taken after the lock was granted.
-        return db.sql("select count(*) from (select pg_advisory_xact_lock(:space, hashtext(:apiKeyId))) l")
-                .bind("space", ACTIVE_JOB_LOCKS)
-                .bind("apiKeyId", apiKeyId)
-                .then()
-                // Counting stops at the limit: the answer only has to say whether the limit is reached.
-                .then(db.sql("""
-                                select count(*) as active from (
-                                    select 1 from jobs.jobs
-                                    where api_key_id = :apiKeyId
-                                      and status in ('AWAITING_SAFETY', 'QUEUED', 'RUNNING', 'CHECKING_OUTPUT')
-                                    limit :limit) unfinished
-                                """)
-                        .bind("apiKeyId", apiKeyId)
-                        .bind("limit", limit)
-                        .map(row -> row.get("active", Long.class))
-                        .one())
-                .flatMap(active -> active >= limit
-                        ? Mono.error(new ActiveJobLimitReached(limit, properties.activeJobs().retryAfter().toSeconds()))
-                        : Mono.empty());
     }
 
     private record Stored(String requestHash, UUID jobId) {

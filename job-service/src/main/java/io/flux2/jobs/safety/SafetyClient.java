@@ -3,6 +3,7 @@ package io.flux2.jobs.safety;
 import io.flux2.common.client.ServiceClient;
 import io.flux2.common.client.ServiceClients;
 import io.flux2.jobs.assets.AssetContent;
+import java.util.List;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -34,6 +35,24 @@ public class SafetyClient {
                 .bodyToMono(Decision.class));
     }
 
+    /** Several prompts in one call; the decisions come back in the order of the checks. */
+    public Mono<List<Decision>> checkPrompts(List<PromptCheck> checks) {
+        return safety.idempotent(web -> web.post()
+                .uri("/internal/checks/prompts")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(new PromptBatch(checks))
+                .retrieve()
+                .bodyToMono(PromptDecisions.class))
+                .map(answer -> {
+                    List<Decision> decisions = answer.decisions() == null ? List.of() : answer.decisions();
+                    if (decisions.size() != checks.size()) {
+                        throw new IllegalStateException("safety-service answered " + decisions.size()
+                                + " decisions to " + checks.size() + " prompt checks");
+                    }
+                    return decisions;
+                });
+    }
+
     public Mono<Decision> checkImage(String subject, int tolerance, String tier, ImagePurpose purpose,
             AssetContent image) {
         MediaType type = image.contentType() == null
@@ -51,6 +70,12 @@ public class SafetyClient {
                 .bodyToMono(Decision.class));
     }
 
-    private record PromptCheck(String subject, String prompt, int tolerance, String tier) {
+    record PromptCheck(String subject, String prompt, int tolerance, String tier) {
+    }
+
+    private record PromptBatch(List<PromptCheck> checks) {
+    }
+
+    private record PromptDecisions(List<Decision> decisions) {
     }
 }

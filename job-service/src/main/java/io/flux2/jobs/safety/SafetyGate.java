@@ -6,9 +6,8 @@ import io.flux2.jobs.assets.AssetClient;
 import io.flux2.jobs.assets.AssetMissingException;
 import io.flux2.jobs.queue.QueueSignal;
 import io.flux2.jobs.store.JobStore;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -44,11 +43,44 @@ public class SafetyGate {
     }
 
     /**
-     * Starts the prompt check of a new job and waits for it at most the configured inline wait: a quick
-     * verdict is in the creation answer, a slow one finishes in the background.
+     * The prompt checks of new jobs. Jobs with only a prompt are asked about in one call and settled in one
+     * statement; a job with references (each image is checked too) or without a prompt goes alone.
      */
-    public Mono<Job> screenNewJob(Job job) {
-        return detached(screenPrompt(job), job, settings.inlineWait());
+    public Mono<Void> screenNewJobs(List<Job> jobs) {
+        List<Job> together = jobs.stream().filter(SafetyGate::promptOnly).toList();
+        Mono<Void> alone = Flux.fromIterable(jobs).filter(job -> !promptOnly(job)).flatMap(this::screenPrompt).then();
+        return Mono.when(alone, together.isEmpty() ? Mono.empty() : screenPrompts(together));
+    }
+
+    private static boolean promptOnly(Job job) {
+        return job.request().prompt() != null
+                && (job.request().references() == null || job.request().references().isEmpty());
+    }
+
+    private Mono<Void> screenPrompts(List<Job> jobs) {
+        List<SafetyClient.PromptCheck> checks = jobs.stream()
+                .map(job -> new SafetyClient.PromptCheck(subject(job), job.request().prompt(), tolerance(job),
+                        job.tier()))
+                .toList();
+        return safety.checkPrompts(checks)
+                .flatMap(decisions -> {
+                    List<Job> passed = new ArrayList<>();
+                    List<Decision> passes = new ArrayList<>();
+                    List<Mono<Job>> moderated = new ArrayList<>();
+                    for (int i = 0; i < jobs.size(); i++) {
+                        if (decisions.get(i).flagged()) {
+                            moderated.add(transitions.requestModerated(jobs.get(i), decisions.get(i)));
+                        } else {
+                            passed.add(jobs.get(i));
+                            passes.add(decisions.get(i));
+                        }
+                    }
+                    Mono<Void> queued = passed.isEmpty() ? Mono.empty()
+                            : transitions.promptsPassed(passed, passes).map(Job::model).distinct()
+                                    .doOnNext(signal::queued).then();
+                    return Mono.when(queued, Flux.concat(moderated).then());
+                })
+                .onErrorResume(e -> Flux.fromIterable(jobs).concatMap(job -> undecided(job, "prompt check", e)).then());
     }
 
     /** Starts the output check of a job that just completed, without waiting for it. */
@@ -141,17 +173,5 @@ public class SafetyGate {
     private int tolerance(Job job) {
         Integer requested = job.request().safetyTolerance();
         return requested == null ? settings.defaultTolerance() : requested;
-    }
-
-    /**
-     * Runs {@code work} to its end whatever happens to the caller, and gives the caller its result if it
-     * comes within {@code wait}, else {@code fallback}.
-     */
-    private static Mono<Job> detached(Mono<Job> work, Job fallback, Duration wait) {
-        CompletableFuture<Job> running = work.toFuture();
-        return Mono.fromFuture(running, true)
-                .timeout(wait, Mono.just(fallback))
-                .onErrorReturn(fallback)
-                .defaultIfEmpty(fallback);
     }
 }

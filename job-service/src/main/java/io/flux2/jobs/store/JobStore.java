@@ -25,16 +25,30 @@ public class JobStore {
 
     /**
      * Inserts a job in {@code AWAITING_SAFETY} with its CREATED event. The first prompt check is due
-     * {@code firstCheckDelay} later, which leaves the inline attempt alone unless it fails.
+     * {@code firstCheckDelay} later, which leaves the check started right after the create alone unless it fails.
      */
     public Mono<Job> create(NewJob job, int maxAttempts, Duration firstCheckDelay) {
+        return create(job, maxAttempts, firstCheckDelay, null);
+    }
+
+    /**
+     * As {@link #create(NewJob, int, Duration)}, but only while the job's API key has fewer than
+     * {@code activeJobLimit} unfinished jobs (null: no limit); empty when the limit is reached. The statement
+     * first locks the key's row of {@code jobs.active_job_counts} (kept by a trigger, V3__active_job_counts.sql):
+     * a concurrent create of the same key waits for it and, under READ COMMITTED, checks the limit against the
+     * count this one's insert left, so two creates never both take the last place.
+     */
+    public Mono<Job> create(NewJob job, int maxAttempts, Duration firstCheckDelay, Integer activeJobLimit) {
+        boolean limited = activeJobLimit != null && job.apiKeyId() != null;
         String sql = """
-                with created as (
+                %s
+                created as (
                     insert into jobs.jobs (id, tenant_id, tier, model, priority, status, request, max_attempts,
                                            next_check_at, api_key_id, cost, total_steps, webhook_url, webhook_secret)
-                    values (:id, :tenantId, :tier, :model, :priority, 'AWAITING_SAFETY', :request::jsonb,
-                            :maxAttempts, now() + :checkDelayMs * interval '1 millisecond', :apiKeyId, :cost,
-                            :totalSteps, :webhookUrl, :webhookSecret)
+                    select :id, :tenantId, :tier, :model, :priority, 'AWAITING_SAFETY', :request::jsonb,
+                           :maxAttempts, now() + :checkDelayMs * interval '1 millisecond', :apiKeyId, :cost,
+                           :totalSteps, :webhookUrl, :webhookSecret
+                    %s
                     returning *
                 ), logged as (
                     insert into jobs.job_events (job_id, type, data)
@@ -43,7 +57,7 @@ public class JobStore {
                     from created
                 )
                 select %s from created c
-                """.formatted(JobRows.columns("c"));
+                """.formatted(limited ? SLOT : "with", limited ? UNDER_LIMIT : "", JobRows.columns("c"));
         var spec = db.sql(sql)
                 .bind("id", UUID.randomUUID())
                 .bind("tenantId", job.tenantId())
@@ -58,8 +72,21 @@ public class JobStore {
         spec = bindNullable(spec, "totalSteps", job.request().steps(), Integer.class);
         spec = bindNullable(spec, "webhookUrl", job.webhookUrl(), String.class);
         spec = bindNullable(spec, "webhookSecret", job.webhookSecret(), String.class);
+        if (limited) {
+            spec = spec.bind("activeJobLimit", activeJobLimit);
+        }
         return spec.map(rows::toJob).one();
     }
+
+    /** Locks (or makes) the key's count row; no row comes back when the key is at its limit. */
+    private static final String SLOT = """
+            with slot as (
+                insert into jobs.active_job_counts as a (api_key_id, active) values (:apiKeyId, 0)
+                on conflict (api_key_id) do update set active = a.active where a.active < :activeJobLimit
+                returning active
+            ),""";
+
+    private static final String UNDER_LIMIT = "where exists (select 1 from slot where active < :activeJobLimit)";
 
     static <T> GenericExecuteSpec bindNullable(GenericExecuteSpec spec, String name, T value, Class<T> type) {
         return value == null ? spec.bindNull(name, type) : spec.bind(name, value);

@@ -68,6 +68,13 @@ class IdempotencyAndLimitTest extends JobServiceTest {
                 lock.execute();
             }
             expectProblem(create(body), HttpStatus.CONFLICT);
+            // Released here rather than by closing: a closed session's locks go only when its backend has exited.
+            try (PreparedStatement unlock = connection.prepareStatement(
+                    "select pg_advisory_unlock(4201, hashtext(? || chr(10) || ?))")) {
+                unlock.setString(1, tenant);
+                unlock.setString(2, key);
+                unlock.execute();
+            }
         }
         create(body).expectStatus().isCreated();
         create(body).expectStatus().isOk();

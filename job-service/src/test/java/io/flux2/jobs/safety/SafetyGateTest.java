@@ -14,6 +14,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 class SafetyGateTest extends JobServiceTest {
 
@@ -51,6 +53,34 @@ class SafetyGateTest extends JobServiceTest {
         assertThat(history.get(2).data()).containsEntry("workerId", "w").containsEntry("attempt", 1)
                 .containsEntry("leaseId", lease.get("leaseId"));
         assertThat(history.get(3).data()).containsEntry("assetId", assetId);
+    }
+
+    @Test
+    void jobsCreatedTogetherAreScreenedAndEachSettledOnceByItsOwnVerdict() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        List<Map<String, Object>> created = Flux.range(0, 24)
+                .parallel(8).runOn(Schedulers.boundedElastic())
+                .map(i -> createJob(tenant, model, i % 6 == 0 ? "a " + FakeSafetyService.FLAGGED_WORD + " act " + i
+                        : "a quiet harbour " + i))
+                .sequential().collectList().block();
+
+        assertThat(created).hasSize(24);
+        for (Map<String, Object> job : created) {
+            boolean flagged = ((String) ((Map<?, ?>) job.get("request")).get("prompt"))
+                    .contains(FakeSafetyService.FLAGGED_WORD);
+            Map<String, Object> settled = awaitStatus(job.get("id"), tenant, flagged ? "REQUEST_MODERATED" : "QUEUED");
+            // The sweeper may ask too when a batch takes longer than the (short, in tests) retry delay; only
+            // the first verdict lands.
+            assertThat(SAFETY.checksFor("job:" + job.get("id"))).isNotEmpty();
+            List<JobEvent> history = events.events(UUID.fromString((String) job.get("id")), 0).collectList().block();
+            assertThat(history).extracting(JobEvent::type)
+                    .containsExactly("CREATED", flagged ? "REQUEST_MODERATED" : "PROMPT_PASSED");
+            assertThat(history.get(1).data().get("decisionId")).isNotNull();
+            if (flagged) {
+                assertThat(settled.get("details").toString()).contains(FakeSafetyService.FLAGGED_WORD);
+            }
+        }
     }
 
     @Test

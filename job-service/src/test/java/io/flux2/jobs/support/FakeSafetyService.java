@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,15 @@ public final class FakeSafetyService extends FakeHttpService {
         String path = exchange.getRequestURI().getPath();
         byte[] body = exchange.getRequestBody().readAllBytes();
         boolean flagged;
-        if (path.equals("/internal/checks/prompt") && exchange.getRequestMethod().equals("POST")) {
+        if (path.equals("/internal/checks/prompts") && exchange.getRequestMethod().equals("POST")) {
+            List<Map<String, Object>> decisions = new ArrayList<>();
+            for (JsonNode check : json.readTree(body).path("checks")) {
+                checks.add(new Check("prompt", check.path("subject").asString(), check.path("tolerance").asInt(), null));
+                decisions.add(decision(check.path("prompt").asString().contains(FLAGGED_WORD)));
+            }
+            send(exchange, 200, "application/json", json.writeValueAsString(Map.of("decisions", decisions)));
+            return;
+        } else if (path.equals("/internal/checks/prompt") && exchange.getRequestMethod().equals("POST")) {
             JsonNode check = json.readTree(body);
             checks.add(new Check("prompt", check.path("subject").asString(), check.path("tolerance").asInt(), null));
             flagged = check.path("prompt").asString().contains(FLAGGED_WORD);
@@ -45,12 +54,15 @@ public final class FakeSafetyService extends FakeHttpService {
             send(exchange, 404, "application/problem+json", "{\"status\":404}");
             return;
         }
-        String decision = json.writeValueAsString(Map.of(
+        send(exchange, 200, "application/json", json.writeValueAsString(decision(flagged)));
+    }
+
+    private static Map<String, Object> decision(boolean flagged) {
+        return Map.of(
                 "decisionId", UUID.randomUUID().toString(),
                 "flagged", flagged,
                 "reasons", flagged ? List.of("test-policy: " + FLAGGED_WORD) : List.of(),
-                "policyVersion", "test-1"));
-        send(exchange, 200, "application/json", decision);
+                "policyVersion", "test-1");
     }
 
     public List<Check> checksFor(String subject) {

@@ -31,7 +31,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
         "flux.jobs.leases.expiry-sweep-interval=200ms",
         "flux.jobs.retry.initial-backoff=200ms",
         "flux.jobs.retry.max-backoff=1s",
-        "flux.jobs.safety.inline-wait=1s",
         "flux.jobs.safety.retry-delay=300ms",
         "flux.jobs.safety.sweep-interval=200ms",
         "flux.jobs.events.poll-interval=300ms",

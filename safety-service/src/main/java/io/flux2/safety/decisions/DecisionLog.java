@@ -3,6 +3,8 @@ package io.flux2.safety.decisions;
 import io.flux2.safety.SafetyProperties;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -54,5 +56,51 @@ public class DecisionLog {
         insert = tolerance.tier() == null ? insert.bindNull("tier", String.class) : insert.bind("tier", tolerance.tier());
         return insert.then()
                 .thenReturn(Decision.of(id, verdict, policyVersion, tolerance.effective()));
+    }
+
+    /** One of several decisions recorded together. */
+    public record Pending(String subject, CheckKind kind, String inputSha256, CheckParameters.Tolerance tolerance,
+            Verdict verdict) {
+    }
+
+    /**
+     * Records several decisions in one statement, in order; answered only once all of them are stored, so a
+     * batch of checks costs one round trip to the database instead of one per check.
+     */
+    public Mono<List<Decision>> recordAll(List<Pending> pending) {
+        if (pending.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        StringBuilder sql = new StringBuilder("""
+                insert into safety.decisions
+                    (id, subject, kind, input_sha256, flagged, reasons, policy_version, tolerance, created_at,
+                     scores, tier, requested_tolerance)
+                values\s""");
+        for (int i = 0; i < pending.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("""
+                    (:id%1$d, :subject%1$d, :kind%1$d, :sha%1$d, :flagged%1$d, cast(:reasons%1$d as jsonb), :policy,
+                     :tolerance%1$d, :at, cast(:scores%1$d as jsonb), :tier%1$d, :requested%1$d)""".formatted(i));
+        }
+        var insert = db.sql(sql.toString())
+                .bind("policy", policyVersion)
+                .bind("at", Instant.now().atOffset(ZoneOffset.UTC));
+        List<Decision> decisions = new ArrayList<>(pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            UUID id = UUID.randomUUID();
+            insert = insert.bind("id" + i, id)
+                    .bind("subject" + i, p.subject())
+                    .bind("kind" + i, p.kind().column())
+                    .bind("sha" + i, p.inputSha256())
+                    .bind("flagged" + i, p.verdict().flagged())
+                    .bind("reasons" + i, json.writeValueAsString(p.verdict().reasons()))
+                    .bind("tolerance" + i, p.tolerance().effective())
+                    .bind("scores" + i, json.writeValueAsString(p.verdict().scores()))
+                    .bind("requested" + i, p.tolerance().requested());
+            insert = p.tolerance().tier() == null ? insert.bindNull("tier" + i, String.class)
+                    : insert.bind("tier" + i, p.tolerance().tier());
+            decisions.add(Decision.of(id, p.verdict(), policyVersion, p.tolerance().effective()));
+        }
+        return insert.then().thenReturn(List.copyOf(decisions));
     }
 }
