@@ -14,7 +14,8 @@ Everything is drawn from a `random.Random(seed)`, so a seed gives the same scene
 
 Positions are the cells of a 3x3 grid over the image (the evaluator, demo_eval.py, reads them back the same way);
 a shape's bounding-box centre is its cell centre plus at most JITTER pixels. Sizes are the side of the bounding
-box: small 20, medium 28, large 36 px at 128x128 (scaled with the image side)."""
+box: small 24, medium 30, large 36 px at 128x128, scaled with the image side (large is the most that keeps shapes in
+neighbouring cells 2 px apart; small is as large as it can be while still telling sizes apart)."""
 import random
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -38,7 +39,7 @@ COLOURS: Dict[str, Tuple[int, int, int]] = {
 }
 COLOUR_NAMES = list(COLOURS)
 CLASSES = ["circle", "square", "triangle"]
-SIZES = {"small": 20, "medium": 28, "large": 36}
+SIZES = {"small": 24, "medium": 30, "large": 36}
 SIZE_NAMES = list(SIZES)
 # 3x3 grid cells, (row, col), named as the evaluator reports them
 POSITIONS = ["top-left", "top", "top-right", "left", "centre", "right", "bottom-left", "bottom", "bottom-right"]

@@ -208,6 +208,20 @@ def token_labels(scene: D.Scene, side: int = D.SIDE) -> np.ndarray:
     return out
 
 
+def token_classes(scene: D.Scene, side: int = D.SIDE, min_cover: float = 0.1) -> np.ndarray:
+    """int64 [side/16, side/16]: per 16x16 token, 1 + the class index of the shape covering most of it, if that
+    shape covers at least min_cover of the token (small shapes are the majority of no token), else 0."""
+    n = side // 16
+    best = np.zeros((n, n), dtype=np.float64)
+    out = np.zeros((n, n), dtype=np.int64)
+    for s in scene.shapes:
+        cover = (D.shape_mask(s, side, supersample=1) > 0.5).reshape(n, 16, n, 16).mean(axis=(1, 3))
+        take = (cover >= min_cover) & (cover > best)
+        out[take] = 1 + D.CLASSES.index(s.cls)
+        best = np.maximum(best, cover)
+    return out
+
+
 def vae_scene(rng: random.Random) -> D.Scene:
     """VAE data: 0, 1 or 2 shapes (editing sources/targets and the t2i scenes are all of this kind)."""
     n = rng.choices([0, 1, 2], weights=[1, 5, 4])[0]
@@ -237,21 +251,37 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
     bg = torch.tensor([D.COLOURS[s.background] for s in scenes], dtype=torch.uint8)[:, :, None, None]
     fg_pool = (pool != bg).any(dim=1, keepdim=True)
     log(f"vae: {sum(p.numel() for p in ae.parameters())} params, pool of {len(scenes)} images")
-    params = list(ae.encoder.parameters()) + list(ae.decoder.parameters())
+    # A linear probe reads each latent token's shape class (training only): colour and position are coarse
+    # features the flow transformer learns early, while a class left to the fine detail of the latent is not
+    # learned in a CPU-sized run (the decoded shapes stay round blobs); the probe makes the encoder spell it out.
+    cls_pool = torch.from_numpy(np.stack([token_classes(sc) for sc in scenes]))  # [N, 8, 8]
+    probe = nn.Linear(4 * ae_mod.Z_CHANNELS, 1 + len(D.CLASSES)).to(DEVICE)
+    params = list(ae.encoder.parameters()) + list(ae.decoder.parameters()) + list(probe.parameters())
     opt = torch.optim.Adam(params, lr=args.vae_lr, betas=(0.9, 0.99), foreach=True)
-    zmask = torch.zeros(1, ae_mod.Z_CHANNELS, 1, 1, device=DEVICE)
-    zmask[:, : args.z_used] = 1.0
+    # all 32 latent channels for the first vae_prune_at of the steps (learns fastest), then only the z_used most
+    # varied ones, moved to the front (the flow transformer models only those)
+    zmask = torch.ones(1, ae_mod.Z_CHANNELS, 1, 1, device=DEVICE)
+    prune_step = int(args.vae_prune_at * args.vae_steps)
     t0 = time.time()
     c = args.vae_crop
     for step in range(args.vae_steps):
+        if step == prune_step:
+            keep = select_channels(ae, pool, args.z_used, rng)
+            log(f"vae step {step}: keeping latent channels {keep} (most varied), moved to 0..{args.z_used - 1}")
+            zmask = torch.zeros(1, ae_mod.Z_CHANNELS, 1, 1, device=DEVICE)
+            zmask[:, : args.z_used] = 1.0
+            opt = torch.optim.Adam(params, lr=args.vae_lr, betas=(0.9, 0.99), foreach=True)
         lr = args.vae_lr * min(1.0, (step + 1) / 50) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.vae_steps)))
         for g in opt.param_groups:
             g["lr"] = lr
         idx = [rng.randrange(len(scenes)) for _ in range(args.vae_batch)]
-        tops = [rng.randrange(0, D.SIDE - c + 1) for _ in idx]
-        lefts = [rng.randrange(0, D.SIDE - c + 1) for _ in idx]
+        # crops on the 16-pixel token grid, as full images are
+        tops = [16 * rng.randrange(0, (D.SIDE - c) // 16 + 1) for _ in idx]
+        lefts = [16 * rng.randrange(0, (D.SIDE - c) // 16 + 1) for _ in idx]
         x = torch.stack([pool[i, :, t:t + c, l:l + c] for i, t, l in zip(idx, tops, lefts)])
         fg = torch.stack([fg_pool[i, :, t:t + c, l:l + c] for i, t, l in zip(idx, tops, lefts)])
+        cls = torch.stack([cls_pool[i, t // 16:(t + c) // 16, l // 16:(l + c) // 16]
+                           for i, t, l in zip(idx, tops, lefts)]).to(DEVICE)
         x = (x.float() / 255.0 * 2.0 - 1.0).to(DEVICE)
         wgt = (1.0 + args.vae_fg_weight * fg.float()).to(DEVICE)
         moments = ae.encoder(x)
@@ -262,19 +292,41 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
         y = ae.decoder(z)
         d = y - x
         rec = ((d.abs() + d * d) * wgt).mean() / wgt.mean()
-        kl = 0.5 * (mu * mu + logvar.exp() - 1.0 - logvar).mean()
-        loss = rec + args.vae_kl * kl
+        kl = (0.5 * (mu * mu + logvar.exp() - 1.0 - logvar) * zmask).mean() * (ae_mod.Z_CHANNELS / args.z_used)
+        logits = probe(ae_mod.patchify(mu).permute(0, 2, 3, 1))
+        ce = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]), cls.reshape(-1), reduction="none")
+              * (1.0 + 4.0 * (cls.reshape(-1) > 0).float())).mean()
+        loss = rec + args.vae_kl * kl + args.vae_class_weight * ce
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if step % 50 == 0 or step == args.vae_steps - 1:
-            log(f"vae step {step}/{args.vae_steps} rec {rec.item():.4f} kl {kl.item():.3f} "
-                f"sigma {torch.exp(0.5 * logvar).mean().item():.3f} mu_std {mu.std().item():.3f} lr {lr:.2e} "
+            log(f"vae step {step}/{args.vae_steps} rec {rec.item():.4f} kl {kl.item():.3f} class {ce.item():.3f} "
+                f"sigma {torch.exp(0.5 * logvar[:, :args.z_used]).mean().item():.3f} "
+                f"mu_std {mu[:, :args.z_used].std().item():.3f} lr {lr:.2e} "
                 f"({(time.time() - t0) / (step + 1):.2f}s/step)")
     prune_vae(ae, args.z_used)
     ae.eval()
     return ae
+
+
+def select_channels(ae: ae_mod.AutoEncoder, pool: Tensor, z_used: int, rng: random.Random) -> List[int]:
+    """Permutes the latent channels so that the z_used with the largest variance of the encoder mean (over 64
+    pool images) come first: quant_conv's mean and log-variance rows and post_quant_conv's input columns."""
+    idx = [rng.randrange(pool.shape[0]) for _ in range(64)]
+    with torch.no_grad():
+        x = (pool[idx].float() / 255.0 * 2.0 - 1.0).to(DEVICE)
+        mu = ae.encoder(x)[:, : ae_mod.Z_CHANNELS]
+        var = mu.var(dim=(0, 2, 3))
+        order = torch.argsort(var, descending=True)
+        perm = torch.cat([order, order + ae_mod.Z_CHANNELS])
+        q = ae.encoder.quant_conv
+        q.weight.copy_(q.weight[perm])
+        q.bias.copy_(q.bias[perm])
+        pq = ae.decoder.post_quant_conv
+        pq.weight.copy_(pq.weight[:, order])
+    return order[:z_used].tolist()
 
 
 def prune_vae(ae: ae_mod.AutoEncoder, z_used: int) -> None:
@@ -575,14 +627,14 @@ def train_flow(pools, vocab: Dict[str, int], ae: ae_mod.AutoEncoder, args, log: 
     with torch.no_grad():
         tr.img_in.weight[:, n_ch:] = 0.0
         tr.final_layer.linear.weight[n_ch:] = 0.0
+    te = te_mod.TextEncoder(te_mod.TextEncoderConfig(vocab_size=len(vocab), **TEXT_ENCODER)).train()
+    tr.to(DEVICE)
     in_mask = torch.zeros_like(tr.img_in.weight)
     in_mask[:, :n_ch] = 1.0
     out_mask = torch.zeros_like(tr.final_layer.linear.weight)
     out_mask[:n_ch] = 1.0
     tr.img_in.weight.register_hook(lambda g: g * in_mask)
     tr.final_layer.linear.weight.register_hook(lambda g: g * out_mask)
-    te = te_mod.TextEncoder(te_mod.TextEncoderConfig(vocab_size=len(vocab), **TEXT_ENCODER)).train()
-    tr.to(DEVICE)
     te.to(DEVICE)
     tok = Tokens(vocab)
     probe = PositionProbe(tcfg["hidden_size"], tcfg["depth_double"], D.SIDE // 16).to(DEVICE)
@@ -708,6 +760,16 @@ def train_flow(pools, vocab: Dict[str, int], ae: ae_mod.AutoEncoder, args, log: 
     return ema_tr, ema_te, tcfg
 
 
+def load_flow(path: str, vocab: Dict[str, int]) -> Tuple[nn.Module, nn.Module, dict]:
+    saved = torch.load(path, map_location="cpu")
+    tcfg = saved["config"]
+    tr = tr_mod.Flux2Transformer(tr_mod.TransformerConfig(**tcfg)).eval()
+    tr.load_state_dict(saved["transformer"])
+    te = te_mod.TextEncoder(te_mod.TextEncoderConfig(vocab_size=len(vocab), **TEXT_ENCODER)).eval()
+    te.load_state_dict(saved["text_encoder"])
+    return tr.to(DEVICE), te.to(DEVICE), tcfg
+
+
 def choose_cfg(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict[str, int], args, log: Log
                ) -> Tuple[str, float]:
     """Scores the EMA model on a validation set (not the benchmark's) without CFG (variant klein) and with each
@@ -788,21 +850,27 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu", help="cpu (the documented run) or e.g. cuda for experiments")
-    ap.add_argument("--vae-steps", type=int, default=2200)
+    ap.add_argument("--vae-steps", type=int, default=2400)
     ap.add_argument("--vae-batch", type=int, default=16)
     ap.add_argument("--vae-crop", type=int, default=64)
     ap.add_argument("--vae-lr", type=float, default=1e-3)
     ap.add_argument("--vae-kl", type=float, default=1e-4)
-    ap.add_argument("--z-used", type=int, default=8,
+    ap.add_argument("--z-used", type=int, default=16,
                     help="latent channels the VAE uses (of 32); the others are pruned to exact zeros")
-    ap.add_argument("--vae-fg-weight", type=float, default=9.0)
-    ap.add_argument("--vae-pool", type=int, default=4096)
+    ap.add_argument("--vae-prune-at", type=float, default=0.4,
+                    help="fraction of the VAE steps trained with all 32 channels before pruning to --z-used")
+    ap.add_argument("--vae-fg-weight", type=float, default=4.0)
+    ap.add_argument("--vae-class-weight", type=float, default=0.05,
+                    help="weight of the latent tokens' class-probe loss (0: off)")
+    ap.add_argument("--vae-pool", type=int, default=2048)
     ap.add_argument("--vae-ch", type=int, default=8)
     ap.add_argument("--vae-mult", default="1,2,4,8")
     ap.add_argument("--vae-from", default=None, help="skip stages 1-2: load a VAE state dict saved by a run")
+    ap.add_argument("--flow-from", default=None,
+                    help="skip stage 4: load the flow_ema.pt a run saved (to export or score it again)")
     ap.add_argument("--bn-images", type=int, default=512)
-    ap.add_argument("--t2i-pool", type=int, default=6000)
-    ap.add_argument("--edit-pool", type=int, default=3000)
+    ap.add_argument("--t2i-pool", type=int, default=5000)
+    ap.add_argument("--edit-pool", type=int, default=2500)
     ap.add_argument("--hidden", type=int, default=TRANSFORMER["hidden_size"])
     ap.add_argument("--depth-double", type=int, default=TRANSFORMER["depth_double"])
     ap.add_argument("--depth-single", type=int, default=TRANSFORMER["depth_single"])
@@ -818,9 +886,9 @@ def main(argv=None) -> int:
     ap.add_argument("--shape-weight", type=float, default=4.0, help="extra loss weight of tokens under a shape")
     ap.add_argument("--t-shift", type=float, default=None,
                     help="mu of the training sigma shift (default: the sampling schedule's mu at 128x128)")
-    ap.add_argument("--steps", type=int, default=2400)
-    ap.add_argument("--batch", type=int, default=24, help="text-to-image samples per step")
-    ap.add_argument("--edit-batch", type=int, default=12, help="editing samples per step")
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=16, help="text-to-image samples per step")
+    ap.add_argument("--edit-batch", type=int, default=8, help="editing samples per step")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--ema", type=float, default=0.998)
@@ -861,15 +929,19 @@ def main(argv=None) -> int:
         torch.save({k: v.cpu() for k, v in ae.state_dict().items()}, os.path.join(args.work, "vae.pt"))
     log(f"stage vae done in {(time.time() - t_start) / 60:.1f} min")
     vae_check(ae, args, log)
-    if args.pool_cache and os.path.exists(args.pool_cache):
-        pools = torch.load(args.pool_cache)
-        log(f"pools loaded from {args.pool_cache}")
-    else:
-        pools = build_pools(ae, args, log)
-        if args.pool_cache:
-            torch.save(pools, args.pool_cache)
     vocab = demo_vocab()
-    tr, te, tcfg = train_flow(pools, vocab, ae, args, log)
+    if args.flow_from:
+        tr, te, tcfg = load_flow(args.flow_from, vocab)
+        log(f"flow loaded from {args.flow_from}")
+    else:
+        if args.pool_cache and os.path.exists(args.pool_cache):
+            pools = torch.load(args.pool_cache, weights_only=False)
+            log(f"pools loaded from {args.pool_cache}")
+        else:
+            pools = build_pools(ae, args, log)
+            if args.pool_cache:
+                torch.save(pools, args.pool_cache)
+        tr, te, tcfg = train_flow(pools, vocab, ae, args, log)
     torch.save({"transformer": tr.state_dict(), "text_encoder": te.state_dict(), "config": tcfg},
                os.path.join(args.work, "flow_ema.pt"))
     train_seconds = time.time() - t_start

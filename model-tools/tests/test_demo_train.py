@@ -46,6 +46,12 @@ class PiecesTest(unittest.TestCase):
         self.assertEqual(lab[7, 7, 0], D.COLOUR_NAMES.index("red"))
         self.assertEqual(lab[7, 7, 1], 1 + D.CLASSES.index("square"))
         self.assertEqual(tuple(lab[0, 0]), (D.COLOUR_NAMES.index("blue"), 0))
+        # a small circle in the centre is the majority of no token, yet its tokens carry its class
+        small = D.Scene("white", (D.Shape("circle", "black", "small", "centre"),))
+        self.assertTrue((T.token_labels(small)[:, 1] == 0).all())
+        cls = T.token_classes(small)
+        self.assertEqual(set(cls[3:5, 3:5].reshape(-1)), {1 + D.CLASSES.index("circle")})
+        self.assertEqual(cls.sum(), 4 * (1 + D.CLASSES.index("circle")))
 
     def test_pruned_vae_channels_are_exact_zeros(self):
         class Args:

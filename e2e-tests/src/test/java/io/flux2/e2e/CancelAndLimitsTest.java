@@ -22,15 +22,15 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
- * Cancel and the per-key active-job limit, on the local platform's single inference worker: pro's 50 fixed
- * steps keep a job running long enough to cancel it, and jobs behind it stay active.
+ * Cancel and the per-key active-job limit, on the local platform's single inference worker: pro's fixed steps
+ * at 512x512 keep a job running long enough to cancel it, and jobs behind it stay active.
  */
 class CancelAndLimitsTest {
 
     @Test
     void aCancelStopsTheWorkerBeforeTheNextStep() {
         JobsApi jobs = new JobsApi(Sdk.client(RunningPlatform.API_KEY));
-        Job created = call(() -> jobs.createJob(pro("a long exposure of a night sky", 256), null, null));
+        Job created = call(() -> jobs.createJob(pro("a long exposure of a night sky", 512), null, null));
         String id = created.getId();
 
         Job running = awaitRunningWithSteps(jobs, id);
@@ -43,9 +43,9 @@ class CancelAndLimitsTest {
 
         Job cancelled = Sdk.awaitEnd(jobs, id, Duration.ofSeconds(60));
         assertThat(cancelled.getStatus()).as(cancelled.toString()).isEqualTo(JobStatus.CANCELLED);
-        assertThat(cancelled.getTotalSteps()).isEqualTo(50);
+        assertThat(cancelled.getTotalSteps()).isEqualTo(RunningPlatform.MODEL_STEPS);
         assertThat(cancelled.getStepsRun()).as("steps run before the worker saw the cancel")
-                .isBetween(1, Math.min(49, stepsAtCancel + 2));
+                .isBetween(1, Math.min(RunningPlatform.MODEL_STEPS - 1, stepsAtCancel + 2));
         assertThat(cancelled.getResult()).isNull();
 
         assertThat(problem(404, () -> jobs.getJobResult(id)).body().path("status").asString()).isEqualTo("cancelled");

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import javax.imageio.ImageIO;
@@ -42,6 +44,27 @@ class GenerateImageTest {
         assertThat(image.getWidth()).isEqualTo(192);
         assertThat(image.getHeight()).isEqualTo(128);
         assertThat(distinctColours(image)).as("an image, not a constant fill").isGreaterThan(16);
+    }
+
+    /**
+     * The local platform's model draws what it is asked: model-tools' evaluator reads the background colour and
+     * each shape's colour, class and position back from the downloaded picture.
+     */
+    @Test
+    void theDemoModelDrawsTheRedCircleOnTheBlueBackgroundItWasAskedFor() throws Exception {
+        var submitted = gateway.post("/v1/flux-2-pro", RunningPlatform.API_KEY, """
+                {"prompt": "a red circle on a blue background", "seed": 1}""");
+        assertThat(submitted.status()).as(submitted.body().toString()).isEqualTo(200);
+        JsonNode result = pollUntilDone(submitted.body().path("polling_url").asString(), Duration.ofSeconds(120));
+        assertThat(result.path("status").asString()).as(result.toString()).isEqualTo("Ready");
+
+        Path png = Files.createTempFile("red-circle-", ".png");
+        Files.write(png, gateway.download(result.path("result").path("sample").asString()));
+        JsonNode seen = DemoEvaluator.analyze(png);
+        assertThat(seen.path("background").asString()).as(seen.toString()).isEqualTo("blue");
+        assertThat(seen.path("shapes").size()).as(seen.toString()).isEqualTo(1);
+        assertThat(seen.path("shapes").path(0).path("colour").asString()).as(seen.toString()).isEqualTo("red");
+        assertThat(seen.path("shapes").path(0).path("class").asString()).as(seen.toString()).isEqualTo("circle");
     }
 
     @Test

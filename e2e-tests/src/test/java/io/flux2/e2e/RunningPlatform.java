@@ -1,6 +1,7 @@
 package io.flux2.e2e;
 
 import io.flux2.localstack.LocalPlatform;
+import io.flux2.localstack.ModelDefaults;
 import io.flux2.localstack.PlatformPorts;
 import io.flux2.localstack.PlatformSettings;
 import java.io.IOException;
@@ -23,6 +24,9 @@ final class RunningPlatform {
     static final String ADMIN_KEY = "flx_admin_e2e-admin-secret";
     static final String PATTERN_ROUTE = "flux-2-pattern-test";
     static final Path MODEL_TOOLS = Path.of("..", "model-tools");
+    /** Every tier of the local platform runs the bundled model at the steps its package recommends. */
+    static final int MODEL_STEPS = ModelDefaults.of(
+            MODEL_TOOLS.resolve("packages").resolve(PlatformSettings.MODEL_NAME)).steps();
 
     private static LocalPlatform platform;
 

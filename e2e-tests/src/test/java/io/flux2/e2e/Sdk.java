@@ -93,7 +93,7 @@ final class Sdk {
         }
     }
 
-    /** A small, fast job: klein runs 4 steps, a few tens of milliseconds each for the tiny model at 128x128. */
+    /** A small, fast job: 128x128, the demo model's steps, a few tens of milliseconds each. */
     static JobRequest klein(String prompt) {
         return new JobRequest().tier("klein").prompt(prompt).width(128).height(128)
                 .outputFormat(JobRequest.OutputFormatEnum.PNG);

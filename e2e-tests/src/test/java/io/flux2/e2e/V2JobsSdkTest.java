@@ -141,7 +141,7 @@ class V2JobsSdkTest {
         assertThat(stream.events()).extracting(ServerSentEvents.Event::id).isSorted().doesNotHaveDuplicates();
         List<Integer> steps = stream.events().stream().filter(e -> "progress".equals(e.event()))
                 .map(e -> e.data().path("step").asInt()).toList();
-        assertThat(steps).isSorted().contains(4);
+        assertThat(steps).isSorted().contains(RunningPlatform.MODEL_STEPS);
         stream.events().forEach(e -> assertThat(e.data().path("jobId").asString()).isEqualTo(job.getId()));
         ServerSentEvents.Event succeeded = stream.events().get(stream.events().size() - 1);
         assertThat(succeeded.data().path("result").isObject()).as(succeeded.data().toString()).isTrue();
@@ -198,7 +198,7 @@ class V2JobsSdkTest {
         assertThat(pro.getRoute()).isEqualTo("/v1/flux-2-pro");
         assertThat(pro.getAllowed()).isTrue();
         assertThat(pro.getSteps().getAdjustable()).isFalse();
-        assertThat(pro.getSteps().getDefault()).isEqualByComparingTo("50");
+        assertThat(pro.getSteps().getDefault().intValue()).isEqualTo(RunningPlatform.MODEL_STEPS);
         assertThat(pro.getMaxReferences()).isEqualTo(8);
         assertThat(pro.getPrice().getFirstMegapixel()).isEqualByComparingTo("3.0");
         assertThat(pro.getActiveJobLimit()).isEqualTo(24);

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param ports       where everything listens
  * @param dataDir     PostgreSQL's cluster and the S3 objects live here, so jobs survive a restart
- * @param modelDir    the model package every tier is served by
+ * @param modelDir    the model package every tier is served by, at the steps and guidance its model.json
+ *                    recommends
  * @param apiKey      the bootstrap API key a user sends as {@code x-key}
  * @param adminKey    the key of the admin API (tenants and keys)
  * @param workerCount inference worker threads; 0 starts inference-service with its worker off
@@ -29,7 +30,8 @@ public record PlatformSettings(PlatformPorts ports, Path dataDir, Path modelDir,
 
     public static final String LOCAL_API_KEY = "flx_localdev_try-the-local-platform";
     public static final String LOCAL_ADMIN_KEY = "flx_admin_local-platform-admin";
-    public static final String MODEL_NAME = "tiny";
+    /** The demo model model-tools trains (flat shapes on plain backgrounds): it draws what a prompt asks. */
+    public static final String MODEL_NAME = "demo";
 
     public static PlatformSettings local() {
         return new PlatformSettings(PlatformPorts.fixed(), Path.of(".local"),

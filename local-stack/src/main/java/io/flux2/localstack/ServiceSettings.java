@@ -5,6 +5,7 @@ import io.flux2.infra.LocalS3;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -79,8 +80,29 @@ final class ServiceSettings {
         p.put("flux.gateway.admin.key", platform.adminKey());
         client(p, "job-service", platform.ports().jobs());
         client(p, "asset-service", platform.ports().assets());
+        serveEveryTierWithTheLocalModel(p);
         return p;
     }
+
+    /**
+     * gateway-service.yaml names the checkpoints a GPU deployment serves and their steps (50 for pro, 4 for
+     * klein); a local platform has one small package, so every tier runs it at the steps and guidance the
+     * package recommends. Requests may still set steps and guidance where a tier allows it.
+     */
+    private void serveEveryTierWithTheLocalModel(Map<String, Object> p) {
+        ModelDefaults defaults = ModelDefaults.of(platform.modelDir());
+        for (String tier : GATEWAY_TIERS) {
+            String prefix = "flux.gateway.tiers." + tier + ".";
+            p.put(prefix + "model", PlatformSettings.MODEL_NAME);
+            p.put(prefix + "steps.default", defaults.steps());
+            if (defaults.usesGuidance()) {
+                p.put(prefix + "guidance.default", defaults.guidance());
+            }
+        }
+    }
+
+    /** The tiers of gateway-service.yaml. */
+    private static final List<String> GATEWAY_TIERS = List.of("pro", "flex", "dev", "klein");
 
     private Map<String, Object> inference() {
         Map<String, Object> p = base(platform.ports().inference());
