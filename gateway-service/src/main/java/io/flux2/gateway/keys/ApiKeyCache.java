@@ -1,10 +1,10 @@
 package io.flux2.gateway.keys;
 
+import io.flux2.common.db.ListenConnections;
 import io.r2dbc.postgresql.api.Notification;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Wrapped;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -42,7 +42,7 @@ public class ApiKeyCache implements SmartLifecycle {
     private volatile Disposable running;
 
     public ApiKeyCache(ConnectionFactory pooled, KeyCacheProperties settings) {
-        this.factory = unwrap(pooled);
+        this.factory = ListenConnections.unpooled(pooled);
         this.settings = settings;
     }
 
@@ -159,15 +159,5 @@ public class ApiKeyCache implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running != null;
-    }
-
-    /** The pool's own factory hands out pooled connections; the one underneath opens plain ones. */
-    private static ConnectionFactory unwrap(ConnectionFactory factory) {
-        ConnectionFactory current = factory;
-        while (current instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof ConnectionFactory inner
-                && inner != current) {
-            current = inner;
-        }
-        return current;
     }
 }

@@ -1,5 +1,6 @@
 package io.flux2.jobs.notify;
 
+import io.flux2.common.db.ListenConnections;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.events.EventSignal;
 import io.flux2.jobs.queue.QueueSignal;
@@ -7,7 +8,6 @@ import io.r2dbc.postgresql.api.Notification;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.Wrapped;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -46,7 +46,7 @@ public class PgListener implements SmartLifecycle {
 
     public PgListener(ConnectionFactory pooled, QueueSignal queueSignal, EventSignal eventSignal,
             JobsProperties properties) {
-        this.factory = unwrap(pooled);
+        this.factory = ListenConnections.unpooled(pooled);
         this.queueSignal = queueSignal;
         this.eventSignal = eventSignal;
         this.settings = properties.listen();
@@ -122,15 +122,5 @@ public class PgListener implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running != null;
-    }
-
-    /** The pool's own factory hands out pooled connections; the one underneath opens plain ones. */
-    private static ConnectionFactory unwrap(ConnectionFactory factory) {
-        ConnectionFactory current = factory;
-        while (current instanceof Wrapped<?> wrapped && wrapped.unwrap() instanceof ConnectionFactory inner
-                && inner != current) {
-            current = inner;
-        }
-        return current;
     }
 }
