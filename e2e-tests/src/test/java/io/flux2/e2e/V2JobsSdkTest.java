@@ -60,7 +60,7 @@ class V2JobsSdkTest {
         assertThat(ready.getStatus()).as(ready.toString()).isEqualTo(JobStatus.READY);
         assertThat(ready.getResult().getSeed()).isEqualTo(11L);
         assertThat(ready.getResult().getUrl()).as("GET /v2/jobs/{id} of a ready job carries a fresh URL").startsWith("http");
-        assertThat(ready.getTotalSteps()).isEqualTo(4);
+        assertThat(ready.getTotalSteps()).isEqualTo(RunningPlatform.MODEL_STEPS);
 
         ResultUrl result = call(() -> jobs.getJobResult(job.getId()));
         assertThat(result.getContentType()).isEqualTo("image/png");
@@ -169,7 +169,7 @@ class V2JobsSdkTest {
         assertThat(recipe.getSeed()).isEqualTo(1234L);
         assertThat(recipe.getWidth()).isEqualTo(128);
         assertThat(recipe.getHeight()).isEqualTo(128);
-        assertThat(recipe.getSteps()).isEqualTo(4);
+        assertThat(recipe.getSteps()).isEqualTo(RunningPlatform.MODEL_STEPS);
         assertThat(recipe.getOutputFormat()).isEqualTo("png");
 
         ApiResponse<Job> replayed = call(() -> jobs.replayJobWithHttpInfo(original.getId(), null, "wait=60", new ReplayRequest()));
