@@ -109,6 +109,21 @@ def vae_manifest(vcfg: ae_mod.VAEConfig) -> dict:
             "norm_groups": vcfg.norm_groups}
 
 
+
+def standin_text_encoder_manifest(ecfg: "te_mod.TextEncoderConfig") -> dict:
+    """model.json's text_encoder entry for the word-level stand-in encoder (prompt used as it is, pad id 0)."""
+    return {
+        "max_length": ecfg.max_length,
+        "hidden_layers": list(ecfg.hidden_layers),
+        "prompt_template": "{prompt}",
+        "pad_token_id": 0,
+        "output_dim": ecfg.output_dim,
+        "vocab_size": ecfg.vocab_size,
+        "hidden_size": ecfg.hidden_size,
+        "num_layers": ecfg.num_layers,
+        "num_heads": ecfg.num_heads,
+    }
+
 def build_random(preset: str = "tiny", variant: str = "dev", seed: int = 0, name: str = None,
                  text_encoder_arch: str = "standin") -> Models:
     """Eager float32 modules with deterministic random weights, and the matching model.json dict.
@@ -130,17 +145,7 @@ def build_random(preset: str = "tiny", variant: str = "dev", seed: int = 0, name
         ecfg = te_mod.TextEncoderConfig(vocab_size=len(vocab), **p["text_encoder"])
         text_encoder: nn.Module = te_mod.TextEncoder(ecfg).eval()
         te_mod.init_random_(text_encoder, torch.Generator().manual_seed(seed + 1))
-        te_json = {
-            "max_length": ecfg.max_length,
-            "hidden_layers": list(ecfg.hidden_layers),
-            "prompt_template": "{prompt}",
-            "pad_token_id": 0,
-            "output_dim": ecfg.output_dim,
-            "vocab_size": ecfg.vocab_size,
-            "hidden_size": ecfg.hidden_size,
-            "num_layers": ecfg.num_layers,
-            "num_heads": ecfg.num_heads,
-        }
+        te_json = standin_text_encoder_manifest(ecfg)
     else:
         vocab = chat_vocab(text_encoder_arch)
         special = CHAT_SPECIAL[text_encoder_arch]

@@ -1,11 +1,19 @@
 package io.flux2.common.db;
 
+import io.r2dbc.postgresql.api.Notification;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Wrapped;
+import java.time.Duration;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Connections for PostgreSQL LISTEN: a pooled connection is handed to queries between uses and loses its
- * LISTEN, so a listener opens its own from the factory underneath the pool.
+ * LISTEN, so a listener opens its own from the factory underneath the pool, and pings it so that a silently
+ * dead connection is noticed.
  */
 public final class ListenConnections {
 
@@ -20,5 +28,29 @@ public final class ListenConnections {
             current = inner;
         }
         return current;
+    }
+
+    /**
+     * Runs {@code setup} (the LISTEN statements, in order) on the connection, calls {@code onListening} once they
+     * succeeded, then emits its notifications while a {@code select 1} every {@code pingInterval} keeps checking
+     * it. Completes or errors when the connection goes; the caller re-opens.
+     */
+    public static Flux<Notification> notifications(Connection connection, List<String> setup, Duration pingInterval,
+            Runnable onListening) {
+        if (!(connection instanceof PostgresqlConnection postgres)) {
+            return Flux.error(new IllegalStateException("LISTEN needs PostgreSQL, got " + connection.getClass()));
+        }
+        Flux<Notification> notifications = postgres.getNotifications();
+        Flux<Notification> pings = Flux.interval(pingInterval)
+                .concatMap(tick -> execute(postgres, "select 1"))
+                .thenMany(Flux.empty());
+        return Flux.fromIterable(setup)
+                .concatMap(sql -> execute(postgres, sql))
+                .then(Mono.fromRunnable(onListening))
+                .thenMany(Flux.merge(notifications, pings));
+    }
+
+    private static Mono<Void> execute(PostgresqlConnection connection, String sql) {
+        return connection.createStatement(sql).execute().flatMap(result -> result.getRowsUpdated()).then();
     }
 }

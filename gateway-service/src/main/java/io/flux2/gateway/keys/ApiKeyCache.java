@@ -2,9 +2,9 @@ package io.flux2.gateway.keys;
 
 import io.flux2.common.db.ListenConnections;
 import io.r2dbc.postgresql.api.Notification;
-import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -111,20 +111,12 @@ public class ApiKeyCache implements SmartLifecycle {
     }
 
     private Flux<Notification> listen(Connection connection) {
-        if (!(connection instanceof PostgresqlConnection postgres)) {
-            return Flux.error(new IllegalStateException("LISTEN needs PostgreSQL, got " + connection.getClass()));
-        }
-        Flux<Notification> notifications = postgres.getNotifications();
-        Flux<Notification> pings = Flux.interval(settings.pingInterval())
-                .concatMap(tick -> execute(postgres, "select 1"))
-                .thenMany(Flux.empty());
-        return execute(postgres, "listen " + CHANNEL)
-                .doOnSuccess(done -> {
-                    // Changes made while no one listened were not heard: start from nothing.
-                    evictAll();
-                    listening = true;
-                })
-                .thenMany(Flux.merge(notifications, pings))
+        return ListenConnections.notifications(connection, List.of("listen " + CHANNEL), settings.pingInterval(),
+                        () -> {
+                            // Changes made while no one listened were not heard: start from nothing.
+                            evictAll();
+                            listening = true;
+                        })
                 .doFinally(signal -> stopTrusting());
     }
 
@@ -140,10 +132,6 @@ public class ApiKeyCache implements SmartLifecycle {
         } else {
             evict(prefix);
         }
-    }
-
-    private static Mono<Void> execute(PostgresqlConnection connection, String sql) {
-        return connection.createStatement(sql).execute().flatMap(result -> result.getRowsUpdated()).then();
     }
 
     @Override

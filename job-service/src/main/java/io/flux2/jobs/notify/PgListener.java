@@ -5,9 +5,9 @@ import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.events.EventSignal;
 import io.flux2.jobs.queue.QueueSignal;
 import io.r2dbc.postgresql.api.Notification;
-import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -74,27 +74,15 @@ public class PgListener implements SmartLifecycle {
     }
 
     private Flux<Notification> listen(Connection connection) {
-        if (!(connection instanceof PostgresqlConnection postgres)) {
-            return Flux.error(new IllegalStateException("LISTEN needs PostgreSQL, got " + connection.getClass()));
-        }
-        Flux<Notification> notifications = postgres.getNotifications();
-        Flux<Notification> pings = Flux.interval(settings.pingInterval())
-                .concatMap(tick -> execute(postgres, "select 1"))
-                .thenMany(Flux.empty());
-        return execute(postgres, "set application_name = '" + APPLICATION_NAME + "'")
-                .then(execute(postgres, "listen " + QUEUED_CHANNEL))
-                .then(execute(postgres, "listen " + EVENTS_CHANNEL))
-                .doOnSuccess(done -> {
+        return ListenConnections.notifications(connection,
+                List.of("set application_name = '" + APPLICATION_NAME + "'", "listen " + QUEUED_CHANNEL,
+                        "listen " + EVENTS_CHANNEL),
+                settings.pingInterval(), () -> {
                     long count = connections.incrementAndGet();
                     log.info("Listening on {} and {} (connection #{})", QUEUED_CHANNEL, EVENTS_CHANNEL, count);
                     queueSignal.queued(QueueSignal.ANY_MODEL);
                     eventSignal.appended(EventSignal.ANY_JOB);
-                })
-                .thenMany(Flux.merge(notifications, pings));
-    }
-
-    private static Mono<Void> execute(PostgresqlConnection connection, String sql) {
-        return connection.createStatement(sql).execute().flatMap(result -> result.getRowsUpdated()).then();
+                });
     }
 
     private void dispatch(Notification notification) {
