@@ -2,8 +2,15 @@ package io.flux2.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.flux2.gateway.keys.Caller;
+import io.flux2.gateway.ratelimit.LimitProperties;
+import io.flux2.gateway.ratelimit.RateLimiter;
+import io.flux2.gateway.tiers.Tier;
+import io.flux2.gateway.tiers.TierCatalog;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
@@ -16,6 +23,9 @@ class AdminAndLimitsTest extends GatewayTestBase {
 
     @Autowired
     DatabaseClient db;
+
+    @Autowired
+    TierCatalog tiers;
 
     @Test
     void adminApiNeedsTheAdminKey() {
@@ -123,6 +133,35 @@ class AdminAndLimitsTest extends GatewayTestBase {
                         + " where k.tenant_id like 'limited-%' order by b.last_refill desc limit 1")
                 .map((row, meta) -> row.get("tokens", Double.class)).one().block();
         assertThat(tokens).isLessThan(1.0);
+    }
+
+    @Test
+    void twoReplicasHandingOutTokensTakenAheadTogetherGrantNoMoreThanTheSharedBucket() {
+        // A reservation of an hour at one token a minute: the first replica's update takes the whole bucket.
+        var limits = new LimitProperties(60, 600, 24, Duration.ofHours(1));
+        RateLimiter first = new RateLimiter(db, limits);
+        RateLimiter second = new RateLimiter(db, limits);
+        Caller caller = new Caller("replicas", UUID.randomUUID(), "prefix", new Caller.KeyLimits(10, 1.0, null),
+                Caller.TenantPolicy.UNRESTRICTED);
+        Tier tier = tiers.byRoute("flux-2-pro").orElseThrow();
+        first.acquire(caller, tier).block();
+        Double left = db.sql("select tokens from gateway.rate_buckets where key_id = :key").bind("key", caller.keyId())
+                .map((row, meta) -> row.get("tokens", Double.class)).one().block();
+        assertThat(left).as("one statement took the whole burst").isLessThan(1.0);
+        int granted = 1;
+        long retryAfter = 0;
+        for (int i = 0; i < 15; i++) {
+            for (RateLimiter replica : List.of(first, second)) {
+                try {
+                    replica.acquire(caller, tier).block();
+                    granted++;
+                } catch (RateLimiter.RateLimited e) {
+                    retryAfter = e.retryAfterSeconds();
+                }
+            }
+        }
+        assertThat(granted).isEqualTo(10);
+        assertThat(retryAfter).isBetween(1L, 60L);
     }
 
     @Test

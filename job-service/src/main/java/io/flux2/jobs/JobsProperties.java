@@ -21,6 +21,7 @@ public record JobsProperties(
         @NotNull @Valid Leases leases,
         @NotNull @Valid Retry retry,
         @NotNull @Valid Safety safety,
+        @NotNull @Valid Intake intake,
         @NotNull @Valid Idempotency idempotency,
         @NotNull @Valid ActiveJobs activeJobs,
         @NotNull @Valid Events events,
@@ -69,6 +70,13 @@ public record JobsProperties(
             @NotNull Duration sweepInterval,
             @Min(1) int batchSize,
             @Min(1) int concurrency) {
+    }
+
+    /**
+     * @param batchSize the most creates written in one statement; creates gather only while others are written
+     * @param batches   the most of those statements in flight at once in one replica
+     */
+    public record Intake(@Min(1) int batchSize, @Min(1) int batches) {
     }
 
     /** @param ttl how long an Idempotency-Key is remembered; after that the same key creates a new job */

@@ -1,5 +1,6 @@
 package io.flux2.gateway.ratelimit;
 
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -10,10 +11,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param burst          submissions a key may make at once (token bucket size)
  * @param perMinute      the rate the bucket refills at
  * @param activeJobLimit unfinished jobs per key (BFL: 24), enforced by job-service
+ * @param reservation    how long a replica may hand out tokens it took ahead from a key's shared bucket;
+ *                       it takes what the key earns in that time, so keys limited to a few a minute take one
  */
 @ConfigurationProperties("flux.gateway.limits")
 public record LimitProperties(
         @DefaultValue("60") int burst,
         @DefaultValue("600") double perMinute,
-        @DefaultValue("24") int activeJobLimit) {
+        @DefaultValue("24") int activeJobLimit,
+        @DefaultValue("250ms") Duration reservation) {
 }

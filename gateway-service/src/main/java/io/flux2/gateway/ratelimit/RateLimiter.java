@@ -4,6 +4,7 @@ import io.flux2.common.problem.ApiProblem;
 import io.flux2.gateway.keys.Caller;
 import io.flux2.gateway.tiers.Tier;
 import io.flux2.gateway.tiers.TierProperties.RateLimit;
+import java.time.Clock;
 import org.springframework.http.HttpStatus;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -15,17 +16,21 @@ import reactor.core.publisher.Mono;
  * {@code now() - last_refill} and takes a token if one is there; PostgreSQL's row lock serialises
  * concurrent requests for the same key, and READ COMMITTED re-evaluates the expressions on the row a
  * concurrent update left, so two replicas never spend one token twice. The limit is the key's own, else the
- * tier's, else the configured default; a bucket holds at most its burst.
+ * tier's, else the configured default; a bucket holds at most its burst. A busy key's update takes what the
+ * key earns in {@code flux.gateway.limits.reservation} and this replica hands the rest out itself
+ * ({@link TokenReservations}), so its submissions do not each pay a statement.
  */
 @Component
 public class RateLimiter {
 
     private final DatabaseClient db;
     private final LimitProperties defaults;
+    private final TokenReservations reservations;
 
     public RateLimiter(DatabaseClient db, LimitProperties defaults) {
         this.db = db;
         this.defaults = defaults;
+        this.reservations = new TokenReservations(defaults.reservation(), Clock.systemUTC());
     }
 
     /** The limit that applies to this key on this tier. */
@@ -48,12 +53,17 @@ public class RateLimiter {
 
     /** Takes one token, or fails with 429 and the seconds until one is back. */
     public Mono<Void> acquire(Caller caller, Tier tier) {
+        if (reservations.tryTake(caller.keyId())) {
+            return Mono.empty();
+        }
         RateLimit limit = limitFor(caller, tier);
         double perSecond = limit.perMinute() / 60d;
-        return take(caller, limit, perSecond)
-                .switchIfEmpty(Mono.defer(() -> create(caller, limit).then(take(caller, limit, perSecond))))
+        int want = reservations.chunk(limit.burst(), perSecond);
+        return take(caller, limit, perSecond, want)
+                .switchIfEmpty(Mono.defer(() -> create(caller, limit).then(take(caller, limit, perSecond, want))))
                 .flatMap(outcome -> {
-                    if (outcome.granted()) {
+                    if (outcome.taken() >= 1) {
+                        reservations.keep(caller.keyId(), outcome.taken() - 1);
                         return Mono.empty();
                     }
                     long wait = Math.max(1, (long) Math.ceil((1 - outcome.tokens()) / perSecond));
@@ -61,26 +71,28 @@ public class RateLimiter {
                 });
     }
 
-    private record Outcome(boolean granted, double tokens) {
+    private record Outcome(int taken, double tokens) {
     }
 
-    private Mono<Outcome> take(Caller caller, RateLimit limit, double perSecond) {
+    /** The bucket refilled to now, at most its burst. */
+    private static final String AVAILABLE =
+            "least(:burst, tokens + greatest(0, extract(epoch from now() - last_refill)) * :rate)";
+
+    /** Takes up to {@code want} whole tokens (none when less than one is there); every SET reads the old row. */
+    private Mono<Outcome> take(Caller caller, RateLimit limit, double perSecond, int want) {
         return db.sql("""
                         update gateway.rate_buckets set
-                            tokens = case
-                                when least(:burst, tokens + greatest(0, extract(epoch from now() - last_refill)) * :rate) >= 1
-                                then least(:burst, tokens + greatest(0, extract(epoch from now() - last_refill)) * :rate) - 1
-                                else least(:burst, tokens + greatest(0, extract(epoch from now() - last_refill)) * :rate)
-                            end,
-                            granted = least(:burst, tokens + greatest(0, extract(epoch from now() - last_refill)) * :rate) >= 1,
+                            tokens = %1$s - least(:want, floor(%1$s)),
+                            taken = least(:want, floor(%1$s))::int,
+                            granted = %1$s >= 1,
                             last_refill = greatest(last_refill, now())
                         where key_id = :key
-                        returning granted, tokens""")
+                        returning taken, tokens""".formatted(AVAILABLE))
                 .bind("burst", (double) limit.burst())
                 .bind("rate", perSecond)
+                .bind("want", want)
                 .bind("key", caller.keyId())
-                .map((row, meta) -> new Outcome(Boolean.TRUE.equals(row.get("granted", Boolean.class)),
-                        row.get("tokens", Double.class)))
+                .map((row, meta) -> new Outcome(row.get("taken", Integer.class), row.get("tokens", Double.class)))
                 .one();
     }
 

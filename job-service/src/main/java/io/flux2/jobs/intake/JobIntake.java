@@ -20,7 +20,8 @@ import reactor.core.publisher.Mono;
  * <ul>
  *   <li>the limit is checked by the insert itself, under the row lock of the key's count
  *       ({@link JobStore#create(NewJob, int, java.time.Duration, Integer)}), so a create without an
- *       Idempotency-Key is one statement;</li>
+ *       Idempotency-Key is one statement, shared with the creates that arrive while it waits
+ *       ({@link CreateBatches});</li>
  *   <li>with an Idempotency-Key the create runs in a transaction holding a transaction-scoped advisory lock
  *       on the key, which is only tried: a second create with the same key while the first is still in its
  *       transaction is answered 409 at once; after the first committed it finds the stored key and replays
@@ -48,6 +49,7 @@ public class JobIntake {
     private final JobStore store;
     private final TransactionalOperator transaction;
     private final JobsProperties properties;
+    private final CreateBatches batches;
 
     public JobIntake(DatabaseClient db, JobStore store, ReactiveTransactionManager transactions,
             JobsProperties properties) {
@@ -55,6 +57,7 @@ public class JobIntake {
         this.store = store;
         this.transaction = TransactionalOperator.create(transactions);
         this.properties = properties;
+        this.batches = new CreateBatches(store, properties);
     }
 
     /**
@@ -62,22 +65,24 @@ public class JobIntake {
      * @param activeJobLimit null for no limit; applies only with an {@code apiKeyId}
      */
     public Mono<Outcome> create(NewJob job, String idempotencyKey, String requestHash, Integer activeJobLimit) {
+        if (idempotencyKey == null) {
+            // One statement, limit included, written together with the creates that arrive meanwhile.
+            return batches.create(job, activeJobLimit)
+                    .switchIfEmpty(Mono.error(() -> new ActiveJobLimitReached(activeJobLimit,
+                            properties.activeJobs().retryAfter().toSeconds())))
+                    .map(Created::new);
+        }
         Mono<Outcome> work = Mono.defer(() -> {
             Mono<Outcome> fresh = Mono.defer(() -> store.create(job, properties.maxAttempts(),
                             properties.safety().retryDelay(), activeJobLimit)
                     .switchIfEmpty(Mono.error(() -> new ActiveJobLimitReached(activeJobLimit,
                             properties.activeJobs().retryAfter().toSeconds())))
-                    .flatMap(created -> (idempotencyKey == null ? Mono.<Void>empty()
-                            : remember(job.tenantId(), idempotencyKey, requestHash, created.id()))
+                    .flatMap(created -> remember(job.tenantId(), idempotencyKey, requestHash, created.id())
                             .thenReturn(new Created(created))));
-            if (idempotencyKey == null) {
-                return fresh;
-            }
             return earlier(job.tenantId(), idempotencyKey, requestHash).<Outcome>map(Replayed::new)
                     .switchIfEmpty(fresh);
         });
-        // Without an Idempotency-Key the create is one statement (limit included) and needs no transaction.
-        return idempotencyKey == null ? work : transaction.transactional(work);
+        return transaction.transactional(work);
     }
 
     /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */

@@ -1,12 +1,11 @@
 package io.flux2.jobs.store;
 
 import io.flux2.jobs.Job;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -39,57 +38,97 @@ public class JobStore {
      * count this one's insert left, so two creates never both take the last place.
      */
     public Mono<Job> create(NewJob job, int maxAttempts, Duration firstCheckDelay, Integer activeJobLimit) {
-        boolean limited = activeJobLimit != null && job.apiKeyId() != null;
-        String sql = """
-                %s
-                created as (
-                    insert into jobs.jobs (id, tenant_id, tier, model, priority, status, request, max_attempts,
-                                           next_check_at, api_key_id, cost, total_steps, webhook_url, webhook_secret)
-                    select :id, :tenantId, :tier, :model, :priority, 'AWAITING_SAFETY', :request::jsonb,
-                           :maxAttempts, now() + :checkDelayMs * interval '1 millisecond', :apiKeyId, :cost,
-                           :totalSteps, :webhookUrl, :webhookSecret
-                    %s
-                    returning *
-                ), logged as (
-                    insert into jobs.job_events (job_id, type, data)
-                    select id, 'CREATED', jsonb_build_object('status', status, 'tier', tier, 'model', model,
-                                                             'priority', priority)
-                    from created
-                )
-                select %s from created c
-                """.formatted(limited ? SLOT : "with", limited ? UNDER_LIMIT : "", JobRows.columns("c"));
-        var spec = db.sql(sql)
-                .bind("id", UUID.randomUUID())
-                .bind("tenantId", job.tenantId())
-                .bind("tier", job.tier())
-                .bind("model", job.model())
-                .bind("priority", job.priority())
-                .bind("request", rows.toJson(job.request()))
-                .bind("maxAttempts", maxAttempts)
-                .bind("checkDelayMs", firstCheckDelay.toMillis());
-        spec = bindNullable(spec, "apiKeyId", job.apiKeyId(), String.class);
-        spec = bindNullable(spec, "cost", job.cost(), BigDecimal.class);
-        spec = bindNullable(spec, "totalSteps", job.request().steps(), Integer.class);
-        spec = bindNullable(spec, "webhookUrl", job.webhookUrl(), String.class);
-        spec = bindNullable(spec, "webhookSecret", job.webhookSecret(), String.class);
-        if (limited) {
-            spec = spec.bind("activeJobLimit", activeJobLimit);
-        }
-        return spec.map(rows::toJob).one();
+        return createAll(List.of(new Pending(UUID.randomUUID(), job, activeJobLimit)), maxAttempts, firstCheckDelay)
+                .next();
     }
 
-    /** Locks (or makes) the key's count row; no row comes back when the key is at its limit. */
-    private static final String SLOT = """
-            with slot as (
-                insert into jobs.active_job_counts as a (api_key_id, active) values (:apiKeyId, 0)
-                on conflict (api_key_id) do update set active = a.active where a.active < :activeJobLimit
-                returning active
-            ),""";
+    /** A job to create in a batch, with the id it will have and its key's active-job limit (null: none). */
+    public record Pending(UUID id, NewJob job, Integer activeJobLimit) {
+    }
 
-    private static final String UNDER_LIMIT = "where exists (select 1 from slot where active < :activeJobLimit)";
-
-    static <T> GenericExecuteSpec bindNullable(GenericExecuteSpec spec, String name, T value, Class<T> type) {
-        return value == null ? spec.bindNull(name, type) : spec.bind(name, value);
+    /**
+     * {@link #create(NewJob, int, Duration, Integer)} for many jobs in one statement and one commit. The count
+     * rows of the limited keys are locked in key order (so batches of two replicas cannot deadlock) and the
+     * n-th job of a key in the batch is created only while the key's count plus n stays within its limit.
+     * Emits the created jobs; a job left out reached its key's limit.
+     */
+    public Flux<Job> createAll(List<Pending> jobs, int maxAttempts, Duration firstCheckDelay) {
+        int n = jobs.size();
+        String[] ids = new String[n], tenants = new String[n], tiers = new String[n], models = new String[n],
+                priorities = new String[n], requests = new String[n], keys = new String[n], costs = new String[n],
+                steps = new String[n], webhookUrls = new String[n], webhookSecrets = new String[n],
+                limits = new String[n];
+        for (int i = 0; i < n; i++) {
+            Pending p = jobs.get(i);
+            NewJob job = p.job();
+            ids[i] = p.id().toString();
+            tenants[i] = job.tenantId();
+            tiers[i] = job.tier();
+            models[i] = job.model();
+            priorities[i] = Integer.toString(job.priority());
+            requests[i] = rows.toJson(job.request());
+            keys[i] = job.apiKeyId();
+            costs[i] = job.cost() == null ? null : job.cost().toPlainString();
+            steps[i] = job.request().steps() == null ? null : job.request().steps().toString();
+            webhookUrls[i] = job.webhookUrl();
+            webhookSecrets[i] = job.webhookSecret();
+            limits[i] = p.activeJobLimit() == null || job.apiKeyId() == null ? null : p.activeJobLimit().toString();
+        }
+        // Every column goes as text[] and is cast here: one array codec, nulls included.
+        return db.sql("""
+                        with input as (
+                            select * from unnest(:ids::text[], :tenants::text[], :tiers::text[], :models::text[],
+                                                 :priorities::text[], :requests::text[], :keys::text[], :costs::text[],
+                                                 :steps::text[], :webhookUrls::text[], :webhookSecrets::text[],
+                                                 :limits::text[])
+                                with ordinality as i(id, tenant_id, tier, model, priority, request, api_key_id, cost,
+                                                     total_steps, webhook_url, webhook_secret, active_limit, ord)
+                        ), slot as (
+                            insert into jobs.active_job_counts as a (api_key_id, active)
+                            select distinct api_key_id, 0 from input where active_limit is not null order by api_key_id
+                            on conflict (api_key_id) do update set active = a.active
+                            returning api_key_id, active
+                        ), placed as (
+                            select i.*, row_number() over (partition by i.api_key_id order by i.ord) as place
+                            from input i where i.active_limit is not null
+                        ), admitted as (
+                            select i.* from input i
+                            where i.active_limit is null
+                               or exists (select 1 from placed p join slot s on s.api_key_id = p.api_key_id
+                                          where p.ord = i.ord and s.active + p.place <= p.active_limit::int)
+                        ), created as (
+                            insert into jobs.jobs (id, tenant_id, tier, model, priority, status, request, max_attempts,
+                                                   next_check_at, api_key_id, cost, total_steps, webhook_url,
+                                                   webhook_secret)
+                            select id::uuid, tenant_id, tier, model, priority::int, 'AWAITING_SAFETY', request::jsonb,
+                                   :maxAttempts, now() + :checkDelayMs * interval '1 millisecond', api_key_id,
+                                   cost::numeric, total_steps::int, webhook_url, webhook_secret
+                            from admitted order by ord
+                            returning *
+                        ), logged as (
+                            insert into jobs.job_events (job_id, type, data)
+                            select id, 'CREATED', jsonb_build_object('status', status, 'tier', tier, 'model', model,
+                                                                     'priority', priority)
+                            from created
+                        )
+                        select %s from created c
+                        """.formatted(JobRows.columns("c")))
+                .bind("ids", ids)
+                .bind("tenants", tenants)
+                .bind("tiers", tiers)
+                .bind("models", models)
+                .bind("priorities", priorities)
+                .bind("requests", requests)
+                .bind("keys", keys)
+                .bind("costs", costs)
+                .bind("steps", steps)
+                .bind("webhookUrls", webhookUrls)
+                .bind("webhookSecrets", webhookSecrets)
+                .bind("limits", limits)
+                .bind("maxAttempts", maxAttempts)
+                .bind("checkDelayMs", firstCheckDelay.toMillis())
+                .map(rows::toJob)
+                .all();
     }
 
     public Mono<Job> find(UUID id) {

@@ -1,0 +1,59 @@
+package io.flux2.jobs.intake;
+
+import io.flux2.common.batch.GatheredBatches;
+import io.flux2.jobs.Job;
+import io.flux2.jobs.JobsProperties;
+import io.flux2.jobs.store.JobStore;
+import io.flux2.jobs.store.NewJob;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * Creates without an Idempotency-Key that arrive while earlier ones are being written go together in one
+ * statement and one commit ({@link JobStore#createAll}); alone they go at once. A batch that fails is retried
+ * job by job, so one job the database refuses does not take the others with it.
+ */
+final class CreateBatches {
+
+    private record Waiting(JobStore.Pending pending, MonoSink<Job> answer) {
+    }
+
+    private final JobStore store;
+    private final JobsProperties properties;
+    private final GatheredBatches<Waiting> batches;
+
+    CreateBatches(JobStore store, JobsProperties properties) {
+        this.store = store;
+        this.properties = properties;
+        this.batches = new GatheredBatches<>(properties.intake().batchSize(), properties.intake().batches(),
+                this::write);
+    }
+
+    /** The created job, or empty when the key's active-job limit is reached. */
+    Mono<Job> create(NewJob job, Integer activeJobLimit) {
+        return Mono.create(answer -> batches.add(
+                new Waiting(new JobStore.Pending(UUID.randomUUID(), job, activeJobLimit), answer)));
+    }
+
+    private Mono<Void> write(List<Waiting> batch) {
+        return store.createAll(batch.stream().map(Waiting::pending).toList(), properties.maxAttempts(),
+                        properties.safety().retryDelay())
+                .collect(Collectors.toMap(Job::id, Function.identity()))
+                .doOnNext(created -> answer(batch, created))
+                .then()
+                .onErrorResume(e -> batch.size() == 1 ? Mono.fromRunnable(() -> batch.get(0).answer().error(e))
+                        : Flux.fromIterable(batch).flatMap(one -> write(List.of(one))).then());
+    }
+
+    private static void answer(List<Waiting> batch, Map<UUID, Job> created) {
+        for (Waiting w : batch) {
+            w.answer().success(created.get(w.pending().id()));
+        }
+    }
+}
