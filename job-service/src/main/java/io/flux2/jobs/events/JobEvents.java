@@ -61,19 +61,38 @@ public class JobEvents {
                 .flatMapIterable(Batch::events);
     }
 
-    /** The job is read before its events: if it had ended, its terminal event is among them (or before after). */
+    /**
+     * The job is read before its events: if it had ended, its terminal event is among them (or before after).
+     * An event committed between the two reads can say more than that snapshot (the job became READY in
+     * between), so then the job is read again, and the succeeded event carries the result.
+     */
     private Mono<Batch> batch(UUID jobId, long after) {
-        return store.find(jobId).flatMap(job -> log.events(jobId, after).collectList().flatMap(events -> {
-            List<PublicEvent> shown = new ArrayList<>();
-            for (JobEvent event : events) {
-                PublicEvent mapped = toPublic(job, event);
-                if (mapped != null) {
-                    shown.add(mapped);
-                }
+        return store.find(jobId).flatMap(job -> log.events(jobId, after).collectList().flatMap(events ->
+                (!job.status().isFinal() && events.stream().anyMatch(JobEvents::endsTheJob)
+                        ? store.find(jobId) : Mono.just(job))
+                        .flatMap(current -> batchOf(current, events))));
+    }
+
+    private Mono<Batch> batchOf(Job job, List<JobEvent> events) {
+        List<PublicEvent> shown = new ArrayList<>();
+        for (JobEvent event : events) {
+            PublicEvent mapped = toPublic(job, event);
+            if (mapped != null) {
+                shown.add(mapped);
             }
-            boolean ends = job.status().isFinal() || shown.stream().anyMatch(PublicEvent::terminal);
-            return withPosition(job, shown).map(withPosition -> new Batch(withPosition, ends));
-        }));
+        }
+        boolean ends = job.status().isFinal() || shown.stream().anyMatch(PublicEvent::terminal);
+        return withPosition(job, shown).map(withPosition -> new Batch(withPosition, ends));
+    }
+
+    private static boolean endsTheJob(JobEvent event) {
+        Object status = event.data().get("status");
+        for (JobStatus candidate : JobStatus.values()) {
+            if (candidate.name().equals(status)) {
+                return candidate.isFinal();
+            }
+        }
+        return false;
     }
 
     /** The last queued event of a job still in the queue says how many jobs are ahead of it now. */
