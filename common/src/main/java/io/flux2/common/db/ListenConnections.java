@@ -7,8 +7,11 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Wrapped;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Connections for PostgreSQL LISTEN: a pooled connection is handed to queries between uses and loses its
@@ -48,6 +51,26 @@ public final class ListenConnections {
                 .concatMap(sql -> execute(postgres, sql))
                 .then(Mono.fromRunnable(onListening))
                 .thenMany(Flux.merge(notifications, pings));
+    }
+
+    /**
+     * Opens a connection from {@code factory}, follows {@code listen} on it, and when the connection ends or
+     * fails opens another after {@code reconnectDelay}, for as long as the result is subscribed.
+     *
+     * @param onEnd     runs each time a connection ends, however it ended (nothing is heard until the next)
+     * @param onFailure told why, each time a connection failed
+     */
+    public static Flux<Notification> reconnecting(ConnectionFactory factory,
+            Function<Connection, Flux<Notification>> listen, Duration reconnectDelay, Runnable onEnd,
+            Consumer<Throwable> onFailure) {
+        return Flux.usingWhen(Mono.from(factory.create()), listen, Connection::close,
+                        (connection, error) -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()),
+                        connection -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()))
+                .doFinally(signal -> onEnd.run())
+                // getNotifications() completes when the connection closes: open another.
+                .repeatWhen(closed -> closed.delayElements(reconnectDelay))
+                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, reconnectDelay)
+                        .doBeforeRetry(signal -> onFailure.accept(signal.failure())));
     }
 
     private static Mono<Void> execute(PostgresqlConnection connection, String sql) {

@@ -13,8 +13,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 
 /**
  * Key lookups kept for a short configured time, so a burst of requests with one key reads its row once.
@@ -96,17 +94,9 @@ public class ApiKeyCache implements SmartLifecycle {
         if (!settings.enabled()) {
             return;
         }
-        running = Flux.usingWhen(Mono.from(factory.create()), this::listen, Connection::close,
-                        (connection, error) -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()),
-                        connection -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()))
-                .doFinally(signal -> stopTrusting())
-                .repeatWhen(closed -> closed.delayElements(settings.reconnectDelay()))
-                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, settings.reconnectDelay())
-                        .doBeforeRetry(signal -> {
-                            stopTrusting();
-                            log.warn("Key change listener lost; keys are read uncached until it is back: {}",
-                                    signal.failure().toString());
-                        }))
+        running = ListenConnections.reconnecting(factory, this::listen, settings.reconnectDelay(), this::stopTrusting,
+                        failure -> log.warn("Key change listener lost; keys are read uncached until it is back: {}",
+                                failure.toString()))
                 .subscribe(this::changed, e -> log.error("Key change listener ended", e));
     }
 

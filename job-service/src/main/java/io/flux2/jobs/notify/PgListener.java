@@ -16,8 +16,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
 
 /**
  * One dedicated LISTEN connection per replica, outside the pool (a pooled connection would be handed to
@@ -62,14 +60,9 @@ public class PgListener implements SmartLifecycle {
         if (!settings.enabled()) {
             return;
         }
-        running = Flux.usingWhen(Mono.from(factory.create()), this::listen, Connection::close,
-                        (connection, error) -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()),
-                        connection -> Mono.from(connection.close()).onErrorResume(e -> Mono.empty()))
-                // getNotifications() completes when the connection closes: open another.
-                .repeatWhen(closed -> closed.delayElements(settings.reconnectDelay()))
-                .retryWhen(Retry.fixedDelay(Long.MAX_VALUE, settings.reconnectDelay())
-                        .doBeforeRetry(signal -> log.warn("LISTEN connection lost; re-opening in {}: {}",
-                                settings.reconnectDelay(), signal.failure().toString())))
+        running = ListenConnections.reconnecting(factory, this::listen, settings.reconnectDelay(), () -> { },
+                        failure -> log.warn("LISTEN connection lost; re-opening in {}: {}", settings.reconnectDelay(),
+                                failure.toString()))
                 .subscribe(this::dispatch, e -> log.error("LISTEN loop ended", e));
     }
 
