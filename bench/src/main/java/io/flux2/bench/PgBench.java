@@ -8,20 +8,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * pgbench running the statement job-service runs for a new job (the job row and its CREATED event in one
- * statement) against the same PostgreSQL, so the API's rate has a ceiling to be compared with.
+ * pgbench running the statement job-service runs for a new job whose prompt was checked before it was stored
+ * (the job row, QUEUED, with its CREATED and PROMPT_PASSED events in one statement) against the same
+ * PostgreSQL, so the API's rate has a ceiling to be compared with.
  */
 final class PgBench {
 
     private static final String SCRIPT = """
             with created as (
               insert into jobs.jobs (id, tenant_id, tier, model, priority, status, request, max_attempts)
-              values (gen_random_uuid(), 'local', 'klein', 'tiny', 30, 'AWAITING_SAFETY',
+              values (gen_random_uuid(), 'local', 'klein', 'tiny', 30, 'QUEUED',
                       '{"prompt":"a red circle on a blue background","width":128,"height":128,"seed":1,"steps":4,"guidance":1.0,"outputFormat":"png","safetyTolerance":2}'::jsonb, 3)
               returning id, status, tier, model, priority
             )
             insert into jobs.job_events (job_id, type, data)
-            select id, 'CREATED', jsonb_build_object('status', status, 'tier', tier, 'model', model, 'priority', priority)
+            select id, 'CREATED', jsonb_build_object('status', 'AWAITING_SAFETY', 'tier', tier, 'model', model, 'priority', priority)
+            from created
+            union all
+            select id, 'PROMPT_PASSED', jsonb_build_object('status', status, 'decisionId', gen_random_uuid()::text, 'policyVersion', 'v1', 'reasons', '[]'::jsonb)
             from created;
             """;
 

@@ -57,6 +57,8 @@ public record JobsProperties(
      * @param defaultTolerance tolerance sent when a request names none (BFL's default is 2)
      * @param promptBatchSize  the most new jobs' prompts sent to safety-service in one check
      * @param promptBatches    the most of those batch checks in flight at once in one replica
+     * @param checkBeforeCreateWait how long a create waits for its prompt's verdict before storing the job
+     *                         AWAITING_SAFETY to be checked afterwards
      * @param retryDelay       how long after an attempt a pending safety step is tried again
      * @param sweepInterval    how often the sweeper looks for pending safety steps
      * @param batchSize        the most pending steps one sweep claims
@@ -66,6 +68,7 @@ public record JobsProperties(
             @Min(0) @Max(6) int defaultTolerance,
             @Min(1) int promptBatchSize,
             @Min(1) int promptBatches,
+            @NotNull Duration checkBeforeCreateWait,
             @NotNull Duration retryDelay,
             @NotNull Duration sweepInterval,
             @Min(1) int batchSize,

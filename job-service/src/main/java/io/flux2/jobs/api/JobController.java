@@ -3,6 +3,7 @@ package io.flux2.jobs.api;
 import io.flux2.common.net.SsrfGuard;
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.jobs.Job;
+import io.flux2.jobs.JobStatus;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.events.JobEvents;
 import io.flux2.jobs.events.PublicEvent;
@@ -63,8 +64,9 @@ public class JobController {
     }
 
     /**
-     * 201 with the new job as stored, AWAITING_SAFETY: its prompt check runs once it is committed, and a
-     * flagged prompt ends it as REQUEST_MODERATED. 200 with header {@code Idempotent-Replayed: true} and the job an earlier create
+     * 201 with the new job as stored: without an Idempotency-Key, a job with only a prompt is usually stored
+     * past its check, QUEUED or REQUEST_MODERATED; otherwise it is AWAITING_SAFETY and its checks run once it
+     * is committed (a flagged prompt or reference ends it as REQUEST_MODERATED). 200 with header {@code Idempotent-Replayed: true} and the job an earlier create
      * with the same Idempotency-Key and request hash made; 409 while that earlier create is still in flight;
      * 422 for the same key with another hash; 429 (Retry-After) when the API key's active-job limit is reached.
      */
@@ -86,7 +88,9 @@ public class JobController {
                 .flatMap(outcome -> outcome instanceof JobIntake.Replayed replayed
                         ? Mono.just(ResponseEntity.ok().header(REPLAYED_HEADER, "true").body(JobView.of(replayed.job())))
                         : Mono.fromSupplier(() -> {
-                            screening.screen(outcome.job());
+                            if (outcome.job().status() == JobStatus.AWAITING_SAFETY) {
+                                screening.screen(outcome.job());
+                            }
                             return ResponseEntity.created(URI.create("/internal/jobs/" + outcome.job().id()))
                                     .body(JobView.of(outcome.job()));
                         }));

@@ -3,6 +3,8 @@ package io.flux2.jobs.intake;
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.jobs.Job;
 import io.flux2.jobs.JobsProperties;
+import io.flux2.jobs.queue.QueueSignal;
+import io.flux2.jobs.safety.SafetyGate;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
 import java.util.Objects;
@@ -51,13 +53,13 @@ public class JobIntake {
     private final JobsProperties properties;
     private final CreateBatches batches;
 
-    public JobIntake(DatabaseClient db, JobStore store, ReactiveTransactionManager transactions,
-            JobsProperties properties) {
+    public JobIntake(DatabaseClient db, JobStore store, ReactiveTransactionManager transactions, SafetyGate gate,
+            QueueSignal signal, JobsProperties properties) {
         this.db = db;
         this.store = store;
         this.transaction = TransactionalOperator.create(transactions);
         this.properties = properties;
-        this.batches = new CreateBatches(store, properties);
+        this.batches = new CreateBatches(store, gate, signal, properties);
     }
 
     /**
@@ -66,7 +68,7 @@ public class JobIntake {
      */
     public Mono<Outcome> create(NewJob job, String idempotencyKey, String requestHash, Integer activeJobLimit) {
         if (idempotencyKey == null) {
-            // One statement, limit included, written together with the creates that arrive meanwhile.
+            // One safety call and one statement, limit included, shared with the creates that arrive meanwhile.
             return batches.create(job, activeJobLimit)
                     .switchIfEmpty(Mono.error(() -> new ActiveJobLimitReached(activeJobLimit,
                             properties.activeJobs().retryAfter().toSeconds())))

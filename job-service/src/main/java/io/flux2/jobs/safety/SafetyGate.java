@@ -1,13 +1,18 @@
 package io.flux2.jobs.safety;
 
+import io.flux2.jobs.GenerationRequest;
 import io.flux2.jobs.Job;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.assets.AssetClient;
 import io.flux2.jobs.assets.AssetMissingException;
 import io.flux2.jobs.queue.QueueSignal;
 import io.flux2.jobs.store.JobStore;
+import io.flux2.jobs.store.PromptVerdict;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -53,8 +58,50 @@ public class SafetyGate {
     }
 
     private static boolean promptOnly(Job job) {
-        return job.request().prompt() != null
-                && (job.request().references() == null || job.request().references().isEmpty());
+        return promptOnly(job.request());
+    }
+
+    private static boolean promptOnly(GenerationRequest request) {
+        return request.prompt() != null && (request.references() == null || request.references().isEmpty());
+    }
+
+    /**
+     * The prompts of jobs about to be created, asked about in one call (in parts of at most the prompt batch
+     * size), so a job whose prompt needs nothing else is stored already past its check. Jobs with references
+     * come back as they went, as do all of them when safety-service gives no answer within the configured
+     * wait: those are stored AWAITING_SAFETY and checked afterwards, so a create never fails for want of a
+     * verdict and never gets past the filter without one.
+     */
+    public Mono<List<JobStore.Pending>> checkBeforeCreate(List<JobStore.Pending> jobs) {
+        List<JobStore.Pending> asked = jobs.stream().filter(p -> promptOnly(p.job().request())).toList();
+        if (asked.isEmpty()) {
+            return Mono.just(jobs);
+        }
+        return Flux.fromIterable(asked)
+                .buffer(settings.promptBatchSize())
+                .concatMap(part -> safety.checkPrompts(part.stream()
+                        .map(p -> new SafetyClient.PromptCheck(subject(p.id()), p.job().request().prompt(),
+                                tolerance(p.job().request()), p.job().tier()))
+                        .toList()))
+                .collectList()
+                .timeout(settings.checkBeforeCreateWait())
+                .map(parts -> {
+                    Map<UUID, Decision> decisions = new HashMap<>();
+                    List<Decision> all = parts.stream().flatMap(List::stream).toList();
+                    for (int i = 0; i < asked.size(); i++) {
+                        decisions.put(asked.get(i).id(), all.get(i));
+                    }
+                    return jobs.stream().map(p -> {
+                        Decision d = decisions.get(p.id());
+                        return d == null ? p : p.withVerdict(new PromptVerdict(d.flagged(), d.decisionId(),
+                                d.policyVersion(), d.reasons()));
+                    }).toList();
+                })
+                .onErrorResume(e -> {
+                    log.warn("No verdict on the prompts of {} new jobs before storing them; they are stored "
+                            + "AWAITING_SAFETY and checked afterwards: {}", asked.size(), e.toString());
+                    return Mono.just(jobs);
+                });
     }
 
     private Mono<Void> screenPrompts(List<Job> jobs) {
@@ -167,11 +214,19 @@ public class SafetyGate {
     }
 
     private static String subject(Job job) {
-        return "job:" + job.id();
+        return subject(job.id());
+    }
+
+    private static String subject(UUID jobId) {
+        return "job:" + jobId;
     }
 
     private int tolerance(Job job) {
-        Integer requested = job.request().safetyTolerance();
+        return tolerance(job.request());
+    }
+
+    private int tolerance(GenerationRequest request) {
+        Integer requested = request.safetyTolerance();
         return requested == null ? settings.defaultTolerance() : requested;
     }
 }

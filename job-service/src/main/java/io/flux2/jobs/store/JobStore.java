@@ -38,26 +38,36 @@ public class JobStore {
      * count this one's insert left, so two creates never both take the last place.
      */
     public Mono<Job> create(NewJob job, int maxAttempts, Duration firstCheckDelay, Integer activeJobLimit) {
-        return createAll(List.of(new Pending(UUID.randomUUID(), job, activeJobLimit)), maxAttempts, firstCheckDelay)
-                .next();
+        return createAll(List.of(new Pending(UUID.randomUUID(), job, activeJobLimit, null)), maxAttempts,
+                firstCheckDelay).next();
     }
 
-    /** A job to create in a batch, with the id it will have and its key's active-job limit (null: none). */
-    public record Pending(UUID id, NewJob job, Integer activeJobLimit) {
+    /**
+     * A job to create in a batch, with the id it will have, its key's active-job limit (null: none) and the
+     * verdict on its prompt when one was had before (null: it is created AWAITING_SAFETY, its check due).
+     */
+    public record Pending(UUID id, NewJob job, Integer activeJobLimit, PromptVerdict verdict) {
+
+        public Pending withVerdict(PromptVerdict verdict) {
+            return new Pending(id, job, activeJobLimit, verdict);
+        }
     }
 
     /**
      * {@link #create(NewJob, int, Duration, Integer)} for many jobs in one statement and one commit. The count
      * rows of the limited keys are locked in key order (so batches of two replicas cannot deadlock) and the
      * n-th job of a key in the batch is created only while the key's count plus n stays within its limit.
-     * Emits the created jobs; a job left out reached its key's limit.
+     * A job with a verdict is created past its prompt check: its CREATED event is followed by PROMPT_PASSED
+     * (QUEUED) or REQUEST_MODERATED, as if the check had run after the insert. Emits the created jobs; a job
+     * left out reached its key's limit.
      */
     public Flux<Job> createAll(List<Pending> jobs, int maxAttempts, Duration firstCheckDelay) {
         int n = jobs.size();
         String[] ids = new String[n], tenants = new String[n], tiers = new String[n], models = new String[n],
                 priorities = new String[n], requests = new String[n], keys = new String[n], costs = new String[n],
                 steps = new String[n], webhookUrls = new String[n], webhookSecrets = new String[n],
-                limits = new String[n];
+                limits = new String[n], flagged = new String[n], decisionIds = new String[n],
+                policyVersions = new String[n], reasons = new String[n];
         for (int i = 0; i < n; i++) {
             Pending p = jobs.get(i);
             NewJob job = p.job();
@@ -73,6 +83,12 @@ public class JobStore {
             webhookUrls[i] = job.webhookUrl();
             webhookSecrets[i] = job.webhookSecret();
             limits[i] = p.activeJobLimit() == null || job.apiKeyId() == null ? null : p.activeJobLimit().toString();
+            if (p.verdict() != null) {
+                flagged[i] = Boolean.toString(p.verdict().flagged());
+                decisionIds[i] = p.verdict().decisionId();
+                policyVersions[i] = p.verdict().policyVersion();
+                reasons[i] = rows.toJson(p.verdict().reasons() == null ? List.of() : p.verdict().reasons());
+            }
         }
         // Every column goes as text[] and is cast here: one array codec, nulls included.
         return db.sql("""
@@ -80,9 +96,11 @@ public class JobStore {
                             select * from unnest(:ids::text[], :tenants::text[], :tiers::text[], :models::text[],
                                                  :priorities::text[], :requests::text[], :keys::text[], :costs::text[],
                                                  :steps::text[], :webhookUrls::text[], :webhookSecrets::text[],
-                                                 :limits::text[])
+                                                 :limits::text[], :flagged::text[], :decisionIds::text[],
+                                                 :policyVersions::text[], :reasons::text[])
                                 with ordinality as i(id, tenant_id, tier, model, priority, request, api_key_id, cost,
-                                                     total_steps, webhook_url, webhook_secret, active_limit, ord)
+                                                     total_steps, webhook_url, webhook_secret, active_limit, flagged,
+                                                     decision_id, policy_version, reasons, ord)
                         ), slot as (
                             insert into jobs.active_job_counts as a (api_key_id, active)
                             select distinct api_key_id, 0 from input where active_limit is not null order by api_key_id
@@ -92,24 +110,40 @@ public class JobStore {
                             select i.*, row_number() over (partition by i.api_key_id order by i.ord) as place
                             from input i where i.active_limit is not null
                         ), admitted as (
-                            select i.* from input i
+                            select i.*, case i.flagged when 'true' then 'REQUEST_MODERATED' when 'false' then 'QUEUED'
+                                        else 'AWAITING_SAFETY' end as status
+                            from input i
                             where i.active_limit is null
                                or exists (select 1 from placed p join slot s on s.api_key_id = p.api_key_id
                                           where p.ord = i.ord and s.active + p.place <= p.active_limit::int)
                         ), created as (
                             insert into jobs.jobs (id, tenant_id, tier, model, priority, status, request, max_attempts,
                                                    next_check_at, api_key_id, cost, total_steps, webhook_url,
-                                                   webhook_secret)
-                            select id::uuid, tenant_id, tier, model, priority::int, 'AWAITING_SAFETY', request::jsonb,
-                                   :maxAttempts, now() + :checkDelayMs * interval '1 millisecond', api_key_id,
-                                   cost::numeric, total_steps::int, webhook_url, webhook_secret
+                                                   webhook_secret, details)
+                            select id::uuid, tenant_id, tier, model, priority::int, status, request::jsonb,
+                                   :maxAttempts,
+                                   case when flagged is null then now() + :checkDelayMs * interval '1 millisecond' end,
+                                   api_key_id, cost::numeric, total_steps::int, webhook_url, webhook_secret,
+                                   case when flagged = 'true'
+                                        then jsonb_build_object('moderation_reasons', reasons::jsonb) end
                             from admitted order by ord
                             returning *
                         ), logged as (
                             insert into jobs.job_events (job_id, type, data)
-                            select id, 'CREATED', jsonb_build_object('status', status, 'tier', tier, 'model', model,
-                                                                     'priority', priority)
-                            from created
+                            select e.job_id, e.type, e.data from (
+                                select c.id as job_id, a.ord, 0 as seq, 'CREATED' as type,
+                                       jsonb_build_object('status', 'AWAITING_SAFETY', 'tier', c.tier, 'model', c.model,
+                                                          'priority', c.priority) as data
+                                from created c join admitted a on a.id::uuid = c.id
+                                union all
+                                select c.id, a.ord, 1,
+                                       case c.status when 'QUEUED' then 'PROMPT_PASSED' else 'REQUEST_MODERATED' end,
+                                       jsonb_build_object('status', c.status, 'decisionId', a.decision_id,
+                                                          'policyVersion', a.policy_version,
+                                                          'reasons', a.reasons::jsonb)
+                                from created c join admitted a on a.id::uuid = c.id
+                                where a.flagged is not null
+                            ) e order by e.ord, e.seq
                         )
                         select %s from created c
                         """.formatted(JobRows.columns("c")))
@@ -125,6 +159,10 @@ public class JobStore {
                 .bind("webhookUrls", webhookUrls)
                 .bind("webhookSecrets", webhookSecrets)
                 .bind("limits", limits)
+                .bind("flagged", flagged)
+                .bind("decisionIds", decisionIds)
+                .bind("policyVersions", policyVersions)
+                .bind("reasons", reasons)
                 .bind("maxAttempts", maxAttempts)
                 .bind("checkDelayMs", firstCheckDelay.toMillis())
                 .map(rows::toJob)

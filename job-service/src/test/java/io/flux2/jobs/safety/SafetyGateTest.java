@@ -84,6 +84,22 @@ class SafetyGateTest extends JobServiceTest {
     }
 
     @Test
+    void aJobWithOnlyAPromptIsAnsweredAlreadyPastItsCheckAskedOnce() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+
+        Map<String, Object> clean = createJob(tenant, model, "a quiet harbour at dawn");
+        Map<String, Object> flagged = createJob(tenant, model, "a " + FakeSafetyService.FLAGGED_WORD + " harbour");
+
+        assertThat(clean).containsEntry("status", "QUEUED");
+        assertThat(flagged).containsEntry("status", "REQUEST_MODERATED").containsEntry("details",
+                Map.of("moderation_reasons", List.of("test-policy: " + FakeSafetyService.FLAGGED_WORD)));
+        assertThat(SAFETY.checksFor("job:" + clean.get("id"))).extracting(FakeSafetyService.Check::kind)
+                .containsExactly("prompt");
+        assertThat(lease("w", model, 0)).containsEntry("jobId", clean.get("id"));
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void aFlaggedReferenceImageModeratesTheRequestBeforeItIsQueued() {
         String tenant = uniqueTenant();

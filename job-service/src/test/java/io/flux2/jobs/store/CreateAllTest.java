@@ -1,6 +1,7 @@
 package io.flux2.jobs.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.flux2.jobs.GenerationRequest;
 import io.flux2.jobs.Job;
@@ -63,7 +64,46 @@ class CreateAllTest extends JobServiceTest {
             String webhookUrl) {
         GenerationRequest request = new GenerationRequest(prompt, 512, 512, 42L, 4, 1.0, "png", 2, null, null);
         return new JobStore.Pending(UUID.randomUUID(), new NewJob(tenant, "klein", model, 10, request, apiKey,
-                new BigDecimal("1.5"), webhookUrl, webhookUrl == null ? null : "whsec_c2VjcmV0"), limit);
+                new BigDecimal("1.5"), webhookUrl, webhookUrl == null ? null : "whsec_c2VjcmV0"), limit, null);
+    }
+
+    @Test
+    void jobsWithAVerdictAreStoredPastTheirCheckWithTheHistoryACheckAfterwardsWouldHaveWritten() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        String apiKey = "key-" + UUID.randomUUID();
+        JobStore.Pending passed = pending(tenant, model, "a red circle", apiKey, 5, null)
+                .withVerdict(new PromptVerdict(false, "d-1", "policy-7", List.of()));
+        JobStore.Pending flagged = pending(tenant, model, "something flagged", apiKey, 5, "https://hooks.example.com/m")
+                .withVerdict(new PromptVerdict(true, "d-2", "policy-7", List.of("violence")));
+        JobStore.Pending unchecked = pending(tenant, model, "not asked yet", apiKey, 5, null);
+
+        List<Job> created = store.createAll(List.of(passed, flagged, unchecked), 3, Duration.ofSeconds(5))
+                .collectList().block();
+
+        assertThat(created).extracting(Job::id, Job::status).containsExactlyInAnyOrder(
+                tuple(passed.id(), JobStatus.QUEUED),
+                tuple(flagged.id(), JobStatus.REQUEST_MODERATED),
+                tuple(unchecked.id(), JobStatus.AWAITING_SAFETY));
+        assertThat(events(passed.id())).containsExactly("CREATED", "PROMPT_PASSED");
+        assertThat(events(flagged.id())).containsExactly("CREATED", "REQUEST_MODERATED");
+        assertThat(events(unchecked.id())).containsExactly("CREATED");
+        assertThat(eventData(passed.id(), "PROMPT_PASSED")).contains("\"decisionId\": \"d-1\"", "\"status\": \"QUEUED\"");
+        Job moderated = created.stream().filter(job -> job.id().equals(flagged.id())).findFirst().orElseThrow();
+        assertThat(moderated.details()).containsEntry("moderation_reasons", List.of("violence"));
+        // Only the unfinished ones count against the key; the moderated job's webhook is due at once.
+        assertThat(activeCount(apiKey)).isEqualTo(2);
+        assertThat(db.sql("select count(*) as n from jobs.webhook_deliveries where job_id = :id")
+                .bind("id", flagged.id()).map((row, meta) -> row.get("n", Long.class)).one().block()).isEqualTo(1L);
+        // Past the check, nothing is left for the safety sweeper.
+        assertThat(db.sql("select count(*) as n from jobs.jobs where id in (:a, :b) and next_check_at is not null")
+                .bind("a", passed.id()).bind("b", flagged.id()).map((row, meta) -> row.get("n", Long.class)).one()
+                .block()).isZero();
+    }
+
+    private String eventData(UUID job, String type) {
+        return db.sql("select data::text as d from jobs.job_events where job_id = :id and type = :type")
+                .bind("id", job).bind("type", type).map((row, meta) -> row.get("d", String.class)).one().block();
     }
 
     private List<String> events(UUID job) {
