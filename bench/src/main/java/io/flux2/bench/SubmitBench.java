@@ -15,13 +15,16 @@ import java.util.List;
  * with the same client count on the same PostgreSQL, in one run; then the time from submit to lease with
  * an idle worker waiting. Writes bench/results/submit-DATE.md.
  *
- * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl bench exec:java -Dexec.args="8 20 50 150"}
- * (clients, seconds per phase, lease samples, warm-up seconds).
+ * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl bench exec:java -Dexec.args="8,32,64 20 50 150"}
+ * (client counts, seconds per phase, lease samples, warm-up seconds). Each client count runs the API and then
+ * pgbench with that many clients.
  */
 public final class SubmitBench {
 
     public static void main(String[] args) throws Exception {
-        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+        List<Integer> clientCounts = Arrays.stream((args.length > 0 ? args[0] : "8").split(","))
+                .map(String::trim).map(Integer::parseInt).toList();
+        int clients = clientCounts.stream().mapToInt(Integer::intValue).max().orElseThrow();
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int leaseSamples = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         // Five services in one JVM on two cores: the JIT compilers still take a third of the CPU after 45 s of
@@ -44,17 +47,20 @@ public final class SubmitBench {
 
             load.run(clients, warmupSeconds);   // warm-up: JIT, pools, plans
             jobs.clear();
-            SubmitLoad.Result api = load.run(clients, seconds);
-            long rows = jobs.count();
-            jobs.clear();
-
-            PgBench.Result pgbench = new PgBench(settings.ports().postgres()).run(clients, seconds);
-            jobs.clear();
+            List<Comparison> comparisons = new ArrayList<>();
+            for (int count : clientCounts) {
+                SubmitLoad.Result api = load.run(count, seconds);
+                long rows = jobs.count();
+                jobs.clear();
+                PgBench.Result pgbench = new PgBench(settings.ports().postgres()).run(count, seconds);
+                jobs.clear();
+                comparisons.add(new Comparison(count, api, rows, pgbench));
+            }
 
             LeaseLatency.Result lease = new LeaseLatency(settings, platform.internalToken(), key)
                     .measure(leaseSamples);
 
-            String report = report(clients, seconds, warmupSeconds, api, rows, pgbench, lease);
+            String report = report(args.length > 0 ? args[0] : "8", seconds, warmupSeconds, comparisons, lease);
             Path out = Path.of("bench", "results", "submit-" + LocalDate.now() + ".md");
             Files.createDirectories(out.getParent());
             Files.writeString(out, report);
@@ -63,29 +69,41 @@ public final class SubmitBench {
         }
     }
 
-    private static String report(int clients, int seconds, int warmupSeconds, SubmitLoad.Result api, long rows, PgBench.Result pg,
+    /** The API's and pgbench's rates with the same number of clients. */
+    record Comparison(int clients, SubmitLoad.Result api, long rows, PgBench.Result pgbench) {
+        double ratio() {
+            return api.perSecond() / pgbench.tps();
+        }
+    }
+
+    private static String report(String clientCounts, int seconds, int warmupSeconds, List<Comparison> comparisons,
             LeaseLatency.Result lease) {
-        double ratio = api.perSecond() / pg.tps();
+        StringBuilder rows = new StringBuilder();
+        for (Comparison c : comparisons) {
+            rows.append("| %d | %.1f | %d ok, %d failed, %d job rows | %.1f | %d | %.0f%% |%n".formatted(c.clients(),
+                    c.api().perSecond(), c.api().ok(), c.api().failed(), c.rows(), c.pgbench().tps(),
+                    c.pgbench().transactions(), 100 * c.ratio()));
+        }
         return """
                 # Submit throughput and submit-to-lease latency
 
                 - Date: %s
                 - Machine: %s
                 - JDK: %s
-                - Command: `./mvnw -q -pl bench exec:java -Dexec.args="%d %d %d %d"` (clients, seconds, lease samples,
-                  warm-up seconds before the measured phase)
+                - Command: `./mvnw -q -pl bench exec:java -Dexec.args="%s %d %d %d"` (client counts, seconds per
+                  phase, lease samples, warm-up seconds before the measured phases)
                 - Each client submits with its own API key (made through the admin API with limits the load never
-                  reaches), as independent users would.
+                  reaches), as independent users would. For each client count, the API phase and then pgbench.
 
-                ## Submissions per second, %d clients, %d s each, one run
+                ## Submissions per second, %d s per phase, one run
 
-                | path | per second | count |
-                |---|---|---|
-                | `POST /v1/flux-2-klein-4b` through gateway and job-service (HTTP 200) | %.1f | %d ok, %d failed, %d job rows |
-                | pgbench, the same job + event INSERT, same PostgreSQL | %.1f | %d |
+                API: `POST /v1/flux-2-klein-4b` through gateway and job-service (HTTP 200). pgbench: the statement
+                job-service runs for a new job whose prompt was checked (the job and its two events), same
+                PostgreSQL, same number of clients. Target: the API at least 50%% of pgbench.
 
-                API rate is %.0f%% of pgbench's INSERT rate (target: at least 50%%).
-
+                | clients | API per second | API count | pgbench per second | pgbench count | API / pgbench |
+                |---|---|---|---|---|---|
+                %s
                 ## Submit to lease, one idle worker long-polling job-service
 
                 | | median ms | p95 ms | max ms |
@@ -93,11 +111,9 @@ public final class SubmitBench {
                 | submit answered (gateway) | %.1f | %.1f | %.1f |
                 | submit to lease received | %.1f | %.1f | %.1f |
 
-                %d samples. The lease waits for the prompt's safety check, which runs before a job is queued.
+                %d samples.
                 """.formatted(LocalDate.now(), Machine.describe(), System.getProperty("java.version"),
-                clients, seconds, lease.samples(), warmupSeconds, clients, seconds,
-                api.perSecond(), api.ok(), api.failed(), rows, pg.tps(), pg.transactions(),
-                100 * ratio,
+                clientCounts, seconds, lease.samples(), warmupSeconds, seconds, rows,
                 lease.submitMedian(), lease.submitP95(), lease.submitMax(),
                 lease.leaseMedian(), lease.leaseP95(), lease.leaseMax(), lease.samples());
     }
