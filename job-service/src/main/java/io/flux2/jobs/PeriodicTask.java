@@ -3,7 +3,7 @@ package io.flux2.jobs;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import io.flux2.common.lifecycle.SubscriptionLifecycle;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -14,13 +14,12 @@ import reactor.core.scheduler.Schedulers;
  * interval is not overlapped by the next one (ticks that arrive meanwhile are dropped), and a failed sweep
  * is logged and tried again at the next tick rather than ending the schedule.
  */
-public abstract class PeriodicTask implements SmartLifecycle {
+public abstract class PeriodicTask extends SubscriptionLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(PeriodicTask.class);
 
     private final String name;
     private final Duration interval;
-    private volatile Disposable running;
 
     protected PeriodicTask(String name, Duration interval) {
         this.name = name;
@@ -31,8 +30,8 @@ public abstract class PeriodicTask implements SmartLifecycle {
     protected abstract Flux<?> sweep();
 
     @Override
-    public void start() {
-        running = Flux.interval(interval, Schedulers.parallel())
+    protected Disposable subscribe() {
+        return Flux.interval(interval, Schedulers.parallel())
                 .onBackpressureDrop()
                 .concatMap(tick -> Flux.defer(this::sweep)
                         .onErrorResume(e -> {
@@ -41,19 +40,5 @@ public abstract class PeriodicTask implements SmartLifecycle {
                         })
                         .then(), 0)
                 .subscribe();
-    }
-
-    @Override
-    public void stop() {
-        Disposable current = running;
-        if (current != null) {
-            current.dispose();
-        }
-        running = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running != null;
     }
 }

@@ -5,6 +5,7 @@ import io.flux2.assets.AssetProperties;
 import io.flux2.assets.Assets;
 import io.flux2.assets.catalog.AssetCatalog;
 import io.flux2.assets.store.ObjectStore;
+import io.flux2.common.lifecycle.SubscriptionLifecycle;
 import io.minio.SetBucketLifecycleArgs;
 import io.minio.messages.Expiration;
 import io.minio.messages.LifecycleConfiguration;
@@ -17,7 +18,6 @@ import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -32,7 +32,7 @@ import reactor.core.scheduler.Schedulers;
  * sweeper would have, as a backstop should the sweeper not run.
  */
 @Component
-public class RetentionSweeper implements SmartLifecycle {
+public class RetentionSweeper extends SubscriptionLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RetentionSweeper.class);
 
@@ -40,7 +40,6 @@ public class RetentionSweeper implements SmartLifecycle {
     private final Assets assets;
     private final ObjectStore store;
     private final AssetProperties.Retention retention;
-    private volatile Disposable schedule;
 
     public RetentionSweeper(AssetCatalog catalog, Assets assets, ObjectStore store, AssetProperties properties) {
         this.catalog = catalog;
@@ -67,7 +66,7 @@ public class RetentionSweeper implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
+    protected Disposable subscribe() {
         Duration every = retention.sweepInterval();
         if (retention.bucketLifecycle()) {
             Mono.fromRunnable(this::installLifecycle).subscribeOn(Schedulers.boundedElastic())
@@ -75,9 +74,9 @@ public class RetentionSweeper implements SmartLifecycle {
                     .subscribe(null, e -> log.warn("Bucket lifecycle rules not installed: {}", e.toString()));
         }
         if (every.isZero() || every.isNegative()) {
-            return;
+            return null;
         }
-        schedule = Flux.interval(every, every)
+        return Flux.interval(every, every)
                 .onBackpressureDrop()
                 .concatMap(tick -> sweepOnce()
                         .doOnNext(n -> {
@@ -109,19 +108,5 @@ public class RetentionSweeper implements SmartLifecycle {
         int days = (int) Math.max(1, (keep.toHours() + 23) / 24) + 1;
         return new LifecycleRule(Status.ENABLED, null, new Expiration((io.minio.messages.ResponseDate) null, days, null),
                 new RuleFilter(new Tag("flux2-kind", kind.wire())), id, null, null, null);
-    }
-
-    @Override
-    public void stop() {
-        Disposable pending = schedule;
-        if (pending != null) {
-            pending.dispose();
-        }
-        schedule = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return schedule != null;
     }
 }

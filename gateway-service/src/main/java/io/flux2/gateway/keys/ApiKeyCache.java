@@ -1,6 +1,7 @@
 package io.flux2.gateway.keys;
 
 import io.flux2.common.db.ListenConnections;
+import io.flux2.common.lifecycle.SubscriptionLifecycle;
 import io.r2dbc.postgresql.api.Notification;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -9,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -22,7 +22,7 @@ import reactor.core.publisher.Flux;
  * the cache off until it is back. The replica that revokes a key drops it itself before answering.
  */
 @Component
-public class ApiKeyCache implements SmartLifecycle {
+public class ApiKeyCache extends SubscriptionLifecycle {
 
     static final String CHANNEL = "api_keys_changed";
 
@@ -37,7 +37,6 @@ public class ApiKeyCache implements SmartLifecycle {
     /** Moves on every invalidation, so a lookup that raced with one does not store what it read before it. */
     private final AtomicLong generation = new AtomicLong();
     private volatile boolean listening;
-    private volatile Disposable running;
 
     public ApiKeyCache(ConnectionFactory pooled, KeyCacheProperties settings) {
         this.factory = ListenConnections.unpooled(pooled);
@@ -90,11 +89,11 @@ public class ApiKeyCache implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
+    protected Disposable subscribe() {
         if (!settings.enabled()) {
-            return;
+            return null;
         }
-        running = ListenConnections.reconnecting(factory, this::listen, settings.reconnectDelay(), this::stopTrusting,
+        return ListenConnections.reconnecting(factory, this::listen, settings.reconnectDelay(), this::stopTrusting,
                         failure -> log.warn("Key change listener lost; keys are read uncached until it is back: {}",
                                 failure.toString()))
                 .subscribe(this::changed, e -> log.error("Key change listener ended", e));
@@ -125,17 +124,7 @@ public class ApiKeyCache implements SmartLifecycle {
     }
 
     @Override
-    public void stop() {
-        Disposable current = running;
-        if (current != null) {
-            current.dispose();
-        }
-        running = null;
+    protected void stopped() {
         stopTrusting();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running != null;
     }
 }

@@ -1,6 +1,7 @@
 package io.flux2.jobs.notify;
 
 import io.flux2.common.db.ListenConnections;
+import io.flux2.common.lifecycle.SubscriptionLifecycle;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.events.EventSignal;
 import io.flux2.jobs.queue.QueueSignal;
@@ -12,7 +13,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -26,7 +26,7 @@ import reactor.core.publisher.Flux;
  * since notifications sent while it was down are lost.
  */
 @Component
-public class PgListener implements SmartLifecycle {
+public class PgListener extends SubscriptionLifecycle {
 
     public static final String QUEUED_CHANNEL = "jobs_queued";
     public static final String EVENTS_CHANNEL = "job_events";
@@ -40,7 +40,6 @@ public class PgListener implements SmartLifecycle {
     private final EventSignal eventSignal;
     private final JobsProperties.Listen settings;
     private final AtomicLong connections = new AtomicLong();
-    private volatile Disposable running;
 
     public PgListener(ConnectionFactory pooled, QueueSignal queueSignal, EventSignal eventSignal,
             JobsProperties properties) {
@@ -56,11 +55,11 @@ public class PgListener implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
+    protected Disposable subscribe() {
         if (!settings.enabled()) {
-            return;
+            return null;
         }
-        running = ListenConnections.reconnecting(factory, this::listen, settings.reconnectDelay(), () -> { },
+        return ListenConnections.reconnecting(factory, this::listen, settings.reconnectDelay(), () -> { },
                         failure -> log.warn("LISTEN connection lost; re-opening in {}: {}", settings.reconnectDelay(),
                                 failure.toString()))
                 .subscribe(this::dispatch, e -> log.error("LISTEN loop ended", e));
@@ -89,19 +88,5 @@ public class PgListener implements SmartLifecycle {
                 log.debug("Ignoring job_events notification {}", payload);
             }
         }
-    }
-
-    @Override
-    public void stop() {
-        Disposable current = running;
-        if (current != null) {
-            current.dispose();
-        }
-        running = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running != null;
     }
 }
