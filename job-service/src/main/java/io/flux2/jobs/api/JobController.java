@@ -3,13 +3,11 @@ package io.flux2.jobs.api;
 import io.flux2.common.net.SsrfGuard;
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.jobs.Job;
-import io.flux2.jobs.JobStatus;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.events.JobEvents;
 import io.flux2.jobs.events.PublicEvent;
 import io.flux2.jobs.intake.JobIntake;
 import io.flux2.jobs.queue.Cancellation;
-import io.flux2.jobs.safety.PromptScreening;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
 import io.flux2.jobs.webhooks.WebhookDeliveries;
@@ -44,18 +42,16 @@ public class JobController {
 
     private final JobStore store;
     private final JobIntake intake;
-    private final PromptScreening screening;
     private final Cancellation cancellation;
     private final JobEvents events;
     private final WebhookDeliveries deliveries;
     private final WebhookDispatcher dispatcher;
     private final JobsProperties properties;
 
-    public JobController(JobStore store, JobIntake intake, PromptScreening screening, Cancellation cancellation,
+    public JobController(JobStore store, JobIntake intake, Cancellation cancellation,
             JobEvents events, WebhookDeliveries deliveries, WebhookDispatcher dispatcher, JobsProperties properties) {
         this.store = store;
         this.intake = intake;
-        this.screening = screening;
         this.cancellation = cancellation;
         this.events = events;
         this.deliveries = deliveries;
@@ -87,13 +83,8 @@ public class JobController {
         return intake.create(job, body.idempotencyKey(), body.requestHash(), body.activeJobLimit())
                 .flatMap(outcome -> outcome instanceof JobIntake.Replayed replayed
                         ? Mono.just(ResponseEntity.ok().header(REPLAYED_HEADER, "true").body(JobView.of(replayed.job())))
-                        : Mono.fromSupplier(() -> {
-                            if (outcome.job().status() == JobStatus.AWAITING_SAFETY) {
-                                screening.screen(outcome.job());
-                            }
-                            return ResponseEntity.created(URI.create("/internal/jobs/" + outcome.job().id()))
-                                    .body(JobView.of(outcome.job()));
-                        }));
+                        : Mono.just(ResponseEntity.created(URI.create("/internal/jobs/" + outcome.job().id()))
+                                .body(JobView.of(outcome.job()))));
     }
 
     /** Another tenant's job answers exactly like a missing one, so ids cannot be probed across tenants. */

@@ -5,6 +5,7 @@ import io.flux2.jobs.Job;
 import io.flux2.jobs.JobStatus;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.queue.QueueSignal;
+import io.flux2.jobs.safety.PromptScreening;
 import io.flux2.jobs.safety.SafetyGate;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
@@ -32,13 +33,16 @@ final class CreateBatches {
     private final JobStore store;
     private final SafetyGate gate;
     private final QueueSignal signal;
+    private final PromptScreening screening;
     private final JobsProperties properties;
     private final GatheredBatches<Waiting> batches;
 
-    CreateBatches(JobStore store, SafetyGate gate, QueueSignal signal, JobsProperties properties) {
+    CreateBatches(JobStore store, SafetyGate gate, QueueSignal signal, PromptScreening screening,
+            JobsProperties properties) {
         this.store = store;
         this.gate = gate;
         this.signal = signal;
+        this.screening = screening;
         this.properties = properties;
         this.batches = new GatheredBatches<>(properties.intake().batchSize(), properties.intake().batches(),
                 this::check);
@@ -68,6 +72,12 @@ final class CreateBatches {
                 .doOnNext(created -> {
                     created.values().stream().filter(job -> job.status() == JobStatus.QUEUED).map(Job::model)
                             .distinct().forEach(signal::queued);
+                    // A prompt asked about above without an answer is not asked again at once: the sweeper
+                    // tries it when its check falls due. Only checks not yet tried (references) start now.
+                    created.values().stream()
+                            .filter(job -> job.status() == JobStatus.AWAITING_SAFETY
+                                    && !SafetyGate.promptOnly(job.request()))
+                            .forEach(screening::screen);
                     answer(batch, created);
                 })
                 .then()

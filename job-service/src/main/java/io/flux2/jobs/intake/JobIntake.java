@@ -2,8 +2,10 @@ package io.flux2.jobs.intake;
 
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.jobs.Job;
+import io.flux2.jobs.JobStatus;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.queue.QueueSignal;
+import io.flux2.jobs.safety.PromptScreening;
 import io.flux2.jobs.safety.SafetyGate;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
@@ -29,6 +31,7 @@ import reactor.core.publisher.Mono;
  *       transaction is answered 409 at once; after the first committed it finds the stored key and replays
  *       (same request hash) or is refused 422 (another hash).</li>
  * </ul>
+ * A job stored AWAITING_SAFETY has its checks started here once it is committed (see {@link PromptScreening}).
  */
 @Component
 public class JobIntake {
@@ -52,14 +55,16 @@ public class JobIntake {
     private final TransactionalOperator transaction;
     private final JobsProperties properties;
     private final CreateBatches batches;
+    private final PromptScreening screening;
 
     public JobIntake(DatabaseClient db, JobStore store, ReactiveTransactionManager transactions, SafetyGate gate,
-            QueueSignal signal, JobsProperties properties) {
+            QueueSignal signal, PromptScreening screening, JobsProperties properties) {
         this.db = db;
         this.store = store;
         this.transaction = TransactionalOperator.create(transactions);
         this.properties = properties;
-        this.batches = new CreateBatches(store, gate, signal, properties);
+        this.batches = new CreateBatches(store, gate, signal, screening, properties);
+        this.screening = screening;
     }
 
     /**
@@ -84,7 +89,13 @@ public class JobIntake {
             return earlier(job.tenantId(), idempotencyKey, requestHash).<Outcome>map(Replayed::new)
                     .switchIfEmpty(fresh);
         });
-        return transaction.transactional(work);
+        // Its prompt check starts once the transaction has committed the job.
+        return transaction.transactional(work)
+                .doOnNext(outcome -> {
+                    if (outcome instanceof Created created && created.job().status() == JobStatus.AWAITING_SAFETY) {
+                        screening.screen(created.job());
+                    }
+                });
     }
 
     /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */

@@ -61,7 +61,8 @@ public class SafetyGate {
         return promptOnly(job.request());
     }
 
-    private static boolean promptOnly(GenerationRequest request) {
+    /** Whether a new job's check is its prompt alone, so it can be had before the job is stored. */
+    public static boolean promptOnly(GenerationRequest request) {
         return request.prompt() != null && (request.references() == null || request.references().isEmpty());
     }
 
@@ -80,8 +81,7 @@ public class SafetyGate {
         return Flux.fromIterable(asked)
                 .buffer(settings.promptBatchSize())
                 .concatMap(part -> safety.checkPrompts(part.stream()
-                        .map(p -> new SafetyClient.PromptCheck(subject(p.id()), p.job().request().prompt(),
-                                tolerance(p.job().request()), p.job().tier()))
+                        .map(p -> promptCheck(p.id(), p.job().request(), p.job().tier()))
                         .toList()))
                 .collectList()
                 .timeout(settings.checkBeforeCreateWait())
@@ -106,8 +106,7 @@ public class SafetyGate {
 
     private Mono<Void> screenPrompts(List<Job> jobs) {
         List<SafetyClient.PromptCheck> checks = jobs.stream()
-                .map(job -> new SafetyClient.PromptCheck(subject(job), job.request().prompt(), tolerance(job),
-                        job.tier()))
+                .map(job -> promptCheck(job.id(), job.request(), job.tier()))
                 .toList();
         return safety.checkPrompts(checks)
                 .flatMap(decisions -> {
@@ -211,6 +210,10 @@ public class SafetyGate {
         log.warn("No verdict for the {} of job {}; it stays {} and is retried in {}: {}", step, job.id(),
                 job.status(), settings.retryDelay(), error.toString());
         return Mono.just(job);
+    }
+
+    private SafetyClient.PromptCheck promptCheck(UUID jobId, GenerationRequest request, String tier) {
+        return new SafetyClient.PromptCheck(subject(jobId), request.prompt(), tolerance(request), tier);
     }
 
     private static String subject(Job job) {
