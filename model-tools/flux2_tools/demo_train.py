@@ -622,9 +622,9 @@ def write_grid(shown: List[Tuple[dict, np.ndarray]], path: str) -> None:
 
 
 def fit_latent_class_probe(lat: Tensor, cls: Tensor, log: Log, steps: int = 1500) -> nn.Module:
-    """A small MLP per-token class probe (a linear one reads only about half the shape tokens right: a token
-    inside a shape looks the same for every class) on clean pool latents [N, T, C] (labels [N, T]: 0 background, 1 + class),
-    frozen afterwards; shape tokens weigh 5x, as in the VAE's probe."""
+    """A small MLP per-token class probe on clean pool latents [N, T, C] (labels [N, T]: 0 background, 1 + class),
+    frozen afterwards; shape tokens weigh 5x, as in the VAE's probe. Not linear: a linear probe reads only about
+    half the shape tokens right, since a token inside a shape looks the same for every class."""
     x, y = lat.reshape(-1, lat.shape[-1]), cls.reshape(-1)
     g = torch.Generator().manual_seed(0)
     probe = nn.Sequential(nn.Linear(x.shape[1], 128), nn.GELU(), nn.Linear(128, 1 + len(D.CLASSES))).to(DEVICE)
@@ -931,8 +931,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pool-cache", default=None, help="load/save the encoded pools here (experiments)")
     ap.add_argument("--rope-theta", type=int, default=TRANSFORMER["rope_theta"])
     ap.add_argument("--shape-weight", type=float, default=4.0, help="extra loss weight of tokens under a shape")
-    # GPU trial, 2026-11-27 (3000 steps, the CPU-trained VAE): class at CFG 4 46.3 % without, 56.7 / 68.7 / 47.8 %
-    # with 0.1 / 0.3 / 1.0; 3.0 broke colours
+    # GPU trials, 2026-11-27 (3000 steps, the committed VAE; all in the model card): class at CFG 4 46.3 / 38.8 %
+    # without (two seeds), 56.7 / 68.7 / 47.8 % with 0.1 / 0.3 / 1.0 (0.3: 53.0 and 55.2 % with two more seeds)
     ap.add_argument("--out-class-weight", type=float, default=0.3,
                     help="weight of a frozen latent class probe's loss on the step's predicted clean latent (0: off)")
     ap.add_argument("--t-shift", type=float, default=None,
