@@ -225,6 +225,10 @@ def token_classes(scene: D.Scene, side: int = D.SIDE, min_cover: float = 0.1) ->
     return out
 
 
+# a shape token's weight against a background token's in the class readers' cross-entropies (few tokens are shape)
+SHAPE_TOKEN_WEIGHT = 5.0
+
+
 def vae_scene(rng: random.Random) -> D.Scene:
     """VAE data: 0, 1 or 2 shapes (editing sources/targets and the t2i scenes are all of this kind)."""
     n = rng.choices([0, 1, 2], weights=[1, 5, 4])[0]
@@ -303,7 +307,7 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
         kl = (0.5 * (mu * mu + logvar.exp() - 1.0 - logvar) * zmask).mean() * (ae_mod.Z_CHANNELS / args.z_used)
         logits = probe(ae_mod.patchify(mu).permute(0, 2, 3, 1))
         ce = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]), cls.reshape(-1), reduction="none")
-              * (1.0 + 4.0 * (cls.reshape(-1) > 0).float())).mean()
+              * (1.0 + (SHAPE_TOKEN_WEIGHT - 1.0) * (cls.reshape(-1) > 0).float())).mean()
         loss = rec + args.vae_kl * kl + args.vae_class_weight * ce
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -623,13 +627,13 @@ def write_grid(shown: List[Tuple[dict, np.ndarray]], path: str) -> None:
 
 def fit_latent_class_probe(lat: Tensor, cls: Tensor, log: Log, steps: int = 1500) -> nn.Module:
     """A small MLP per-token class probe on clean pool latents [N, T, C] (labels [N, T]: 0 background, 1 + class),
-    frozen afterwards; shape tokens weigh 5x, as in the VAE's probe. Not linear: a linear probe reads only about
-    half the shape tokens right, since a token inside a shape looks the same for every class."""
+    frozen afterwards; shape tokens weigh SHAPE_TOKEN_WEIGHT, as in the VAE's probe. Not linear: a linear probe
+    reads only about half the shape tokens right, since a token inside a shape looks the same for every class."""
     x, y = lat.reshape(-1, lat.shape[-1]), cls.reshape(-1)
     g = torch.Generator().manual_seed(0)
     probe = nn.Sequential(nn.Linear(x.shape[1], 128), nn.GELU(), nn.Linear(128, 1 + len(D.CLASSES))).to(DEVICE)
     opt = torch.optim.Adam(probe.parameters(), lr=3e-3)
-    w = torch.tensor([1.0] + [5.0] * len(D.CLASSES), device=DEVICE)
+    w = torch.tensor([1.0] + [SHAPE_TOKEN_WEIGHT] * len(D.CLASSES), device=DEVICE)
     with fast_kernels(probe, enabled=DEVICE.type == "cpu"):
         for _ in range(steps):
             idx = torch.randint(0, x.shape[0], (4096,), generator=g).to(DEVICE)
@@ -735,7 +739,7 @@ def train_flow(pools, vocab: Dict[str, int], ae: ae_mod.AutoEncoder, args, log: 
             x0_hat = xt - tt * v
             ce = F.cross_entropy(out_probe(x0_hat[keep][..., :n_ch]).reshape(-1, 1 + len(D.CLASSES)),
                                  cls[keep].reshape(-1), reduction="none")
-            cw = 1.0 + 4.0 * (cls[keep].reshape(-1) > 0).float()
+            cw = 1.0 + (SHAPE_TOKEN_WEIGHT - 1.0) * (cls[keep].reshape(-1) > 0).float()
             loss = loss + args.out_class_weight * (ce * cw).sum() / cw.sum()
         return loss, aux
 
@@ -960,8 +964,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--stop-after", default=None, choices=["vae"],
                     help="experiments: stop after this stage (vae: after the VAE and its check)")
-    # The held-out benchmark is its own command (demo_eval bench, about 5 min here): in this one it took the
-    # documented run to 60.2 min, over the 60 the training may take.
+    # The held-out benchmark is its own command (demo_eval bench, about 5 min here): run inside this one it took
+    # the documented run to 60.2 min, over the 60 the training may take.
     ap.add_argument("--bench-t2i", type=int, default=0,
                     help="held-out text-to-image prompts to score after the export (0: none)")
     ap.add_argument("--bench-edits", type=int, default=0, help="held-out edits to score after the export (0: none)")
