@@ -947,7 +947,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=2e-3,
                     help="peak learning rate (2e-3 learnt class faster than 1e-3 in 3000 steps in a GPU trial)")
     ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--ema", type=float, default=0.998)
+    ap.add_argument("--ema", type=float, default=0.998,
+                    help="cap of the EMA decay; at step s the decay is min(cap, (1+s)/(10+s)), 0.997 at step 3000")
     ap.add_argument("--cfg-drop", type=float, default=0.1)
     ap.add_argument("--ckpt-every", type=int, default=500)
     ap.add_argument("--eval-at", default="", help="comma-separated steps at which to score the EMA model in process")
