@@ -10,8 +10,9 @@ import reactor.core.publisher.Mono;
 /**
  * Turns the {@code x-key} header (BFL's) or {@code Authorization: Bearer} (OpenAI's and most SDKs') into a
  * {@link Caller}. Every failure answers the same 401, so a caller cannot learn whether a prefix exists, was
- * revoked or just had the wrong secret. Nothing is cached: each request reads the key row, so a revocation
- * is refused at once by every replica.
+ * revoked or just had the wrong secret. Key rows come from {@link ApiKeyStore}, which serves them from
+ * {@link ApiKeyCache}; a revocation drops the key from every replica's cache as it commits, so it is refused at
+ * once by every replica.
  */
 @Component
 public class ApiKeyAuthenticator {
