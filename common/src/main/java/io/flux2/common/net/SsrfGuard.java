@@ -19,9 +19,9 @@ import java.util.stream.Collectors;
  * forgery). Only http and https; the host is resolved here and every address it resolves to must be a
  * public unicast address: not loopback, unspecified, private, carrier-grade NAT, link-local, unique-local,
  * multicast, broadcast, reserved or a cloud metadata address, also when an IPv4 address hides inside an
- * IPv6 one (mapped, compatible, NAT64, 6to4). Hosts written as numbers in the ways C's {@code inet_aton}
- * accepts ({@code 2130706433}, {@code 0x7f.1}, {@code 0177.0.0.1}) are read as those numbers, never
- * looked up. The fetcher connects only to the addresses this guard returned (pinning), so a second DNS
+ * IPv6 one (mapped, compatible, NAT64, 6to4). Hosts written as numbers in the other ways C's
+ * {@code inet_aton} accepts ({@code 2130706433}, {@code 0x7f.1}, {@code 0177.0.0.1}) are never looked up and
+ * are refused: only four plain decimal numbers name an IPv4 address. The fetcher connects only to the addresses this guard returned (pinning), so a second DNS
  * answer cannot swap in an internal address.
  */
 public final class SsrfGuard {
@@ -31,6 +31,8 @@ public final class SsrfGuard {
             "instance-data", "instance-data.ec2.internal", "metadata.azure.internal");
     private static final Pattern NUMERIC_HOST = Pattern.compile("[0-9a-fA-FxX.]+");
     private static final Pattern HAS_DIGIT_START = Pattern.compile("^(0[xX][0-9a-fA-F]*|[0-9]+)(\\..*)?$");
+    private static final Pattern DOTTED_DECIMAL =
+            Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
     private final Set<String> allowedHosts;
     private final Resolver resolver;
@@ -89,6 +91,7 @@ public final class SsrfGuard {
         }
         Optional<InetAddress> numeric = numericAddress(host);
         if (numeric.isPresent()) {
+            refuseOtherSpellings(host);
             forbiddenReason(numeric.get()).ifPresent(reason -> {
                 throw new Refused("the host " + host + " is a " + reason + " address");
             });
@@ -138,6 +141,9 @@ public final class SsrfGuard {
         InetAddress[] addresses;
         Optional<InetAddress> numeric = numericAddress(host);
         if (numeric.isPresent()) {
+            if (!allowed) {
+                refuseOtherSpellings(host);
+            }
             addresses = new InetAddress[] {numeric.get()};
         } else if (looksNumeric(host)) {
             throw new Refused("the host " + host + " is not a valid address");
@@ -159,6 +165,19 @@ public final class SsrfGuard {
             }
         }
         return List.of(addresses);
+    }
+
+    /**
+     * An IPv4 address not written as four plain decimal numbers ({@code 010.0.0.1}, {@code 2130706433},
+     * {@code 0x7f.1}) is refused whatever it reads as: HTTP clients disagree on such spellings (Netty and the
+     * JDK read {@code 010.0.0.1} as 10.0.0.1, {@code inet_aton} as 8.0.0.1) and connect to a literal without
+     * asking a resolver, so the address checked here need not be the one connected to.
+     */
+    private static void refuseOtherSpellings(String host) {
+        if (!host.contains(":") && !DOTTED_DECIMAL.matcher(host).matches()) {
+            throw new Refused("the host " + host + " is an IPv4 address not written as four decimal numbers "
+                    + "without leading zeros");
+        }
     }
 
     /** The check of one connected address, for the connection actually made (belt and braces). */

@@ -91,11 +91,33 @@ class SsrfGuardTest {
             "100.64.0.1", "0.0.0.0", "0", "224.0.0.1", "[ff02::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
             "[::ffff:169.254.169.254]", "2130706433", "0x7f000001", "0x7F.0.0.1", "0177.0.0.1", "0177.1", "127.1",
             "017700000001", "3232235777", "0xa9fea9fe", "[0:0:0:0:0:0:0:1]", "[fe80::1%25eth0]", "127.0.0.1.",
-            "999.1.1.1", "1.2.3.4.5"})
+            "999.1.1.1", "1.2.3.4.5", "08.8.8.8"})
     void refusesInternalHostSpellingsWithoutDns(String host) {
         URI url = URI.create("http://" + host + ":8080/image.png");
         String parsed = guard.checkUrl(url);
         assertThatThrownBy(() -> guard.resolve(parsed)).isInstanceOf(SsrfGuard.Refused.class);
+    }
+
+    /**
+     * Spellings whose reading differs between clients: C's inet_aton reads 010.0.0.1 as octal (8.0.0.1, public)
+     * while Netty and the JDK connect to 10.0.0.1. Refused before any reading of them is trusted, even when the
+     * number they spell is public.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"010.0.0.1", "010.000.000.001", "172.017.0.1", "172.016.5.5", "100.064.0.1",
+            "0100.0.0.1", "134744072", "8.8.2056", "0x08.0x08.0x08.0x08"})
+    void refusesIpv4SpellingsClientsReadDifferently(String host) {
+        URI url = URI.create("https://" + host + "/hook");
+        assertThatThrownBy(() -> guard.checkWithoutResolving(url)).isInstanceOf(SsrfGuard.Refused.class)
+                .hasMessageContaining("four decimal numbers");
+        assertThatThrownBy(() -> guard.resolve(guard.checkUrl(url))).isInstanceOf(SsrfGuard.Refused.class);
+    }
+
+    @Test
+    void plainDottedDecimalPublicAddressesPass() throws Exception {
+        guard.checkWithoutResolving(URI.create("https://8.8.8.8/hook"));
+        guard.checkWithoutResolving(URI.create("https://93.184.215.14:8443/hook"));
+        assertThat(guard.resolve("100.128.0.1")).containsExactly(v4(100, 128, 0, 1));
     }
 
     @ParameterizedTest
