@@ -57,6 +57,8 @@ public class JobStore {
      * {@link #create(NewJob, int, Duration, Integer)} for many jobs in one statement and one commit. The count
      * rows of the limited keys are locked in key order (so batches of two replicas cannot deadlock) and the
      * n-th job of a key in the batch is created only while the key's count plus n stays within its limit.
+     * A job whose prompt was flagged ends at once (REQUEST_MODERATED, never unfinished), so it takes no place:
+     * it is stored whatever the count, and the key's other jobs in the batch are numbered without it.
      * A job with a verdict is created past its prompt check: its CREATED event is followed by PROMPT_PASSED
      * (QUEUED) or REQUEST_MODERATED, as if the check had run after the insert. Emits the created jobs; a job
      * left out reached its key's limit.
@@ -108,12 +110,13 @@ public class JobStore {
                             returning api_key_id, active
                         ), placed as (
                             select i.*, row_number() over (partition by i.api_key_id order by i.ord) as place
-                            from input i where i.active_limit is not null
+                            from input i where i.active_limit is not null and i.flagged is distinct from 'true'
                         ), admitted as (
                             select i.*, case i.flagged when 'true' then 'REQUEST_MODERATED' when 'false' then 'QUEUED'
                                         else 'AWAITING_SAFETY' end as status
                             from input i
                             where i.active_limit is null
+                               or i.flagged = 'true'
                                or exists (select 1 from placed p join slot s on s.api_key_id = p.api_key_id
                                           where p.ord = i.ord and s.active + p.place <= p.active_limit::int)
                         ), created as (

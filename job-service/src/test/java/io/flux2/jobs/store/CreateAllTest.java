@@ -101,6 +101,26 @@ class CreateAllTest extends JobServiceTest {
                 .block()).isZero();
     }
 
+    @Test
+    void aModeratedPromptTakesNoPlaceOfItsKey() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        String apiKey = "key-" + UUID.randomUUID();
+        store.createAll(List.of(pending(tenant, model, "already running", apiKey, 2, null)), 3, Duration.ofSeconds(5))
+                .collectList().block();
+        // One place left: the flagged prompt before the clean one must not take it.
+        JobStore.Pending flagged = pending(tenant, model, "something flagged", apiKey, 2, null)
+                .withVerdict(new PromptVerdict(true, "d-3", "policy-7", List.of("violence")));
+        JobStore.Pending clean = pending(tenant, model, "a blue square", apiKey, 2, null)
+                .withVerdict(new PromptVerdict(false, "d-4", "policy-7", List.of()));
+
+        List<Job> created = store.createAll(List.of(flagged, clean), 3, Duration.ofSeconds(5)).collectList().block();
+
+        assertThat(created).extracting(Job::id, Job::status).containsExactlyInAnyOrder(
+                tuple(flagged.id(), JobStatus.REQUEST_MODERATED), tuple(clean.id(), JobStatus.QUEUED));
+        assertThat(activeCount(apiKey)).isEqualTo(2);
+    }
+
     private String eventData(UUID job, String type) {
         return db.sql("select data::text as d from jobs.job_events where job_id = :id and type = :type")
                 .bind("id", job).bind("type", type).map((row, meta) -> row.get("d", String.class)).one().block();
