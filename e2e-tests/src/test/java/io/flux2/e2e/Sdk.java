@@ -71,9 +71,15 @@ final class Sdk {
 
     /** A new tenant and one API key of it, made through the admin API. */
     static NewTenant newTenant(String name, ApiKeyCreate key) {
+        return newTenant(new TenantCreate().name(name), key);
+    }
+
+    /** A tenant made as {@code tenant} says (its name made unique), with one key. */
+    static NewTenant newTenant(TenantCreate tenantCreate, ApiKeyCreate key) {
+        String name = tenantCreate.getName();
         try {
             AdminApi admin = new AdminApi(admin());
-            Tenant tenant = admin.createTenant(new TenantCreate().name(name + "-" + UUID.randomUUID().toString().substring(0, 8)));
+            Tenant tenant = admin.createTenant(tenantCreate.name(name + "-" + UUID.randomUUID().toString().substring(0, 8)));
             ApiKeyCreated created = admin.createApiKey(tenant.getId(), key == null ? new ApiKeyCreate().name(name) : key);
             assertThat(created.getKey()).startsWith("flx_" + created.getPrefix() + "_");
             return new NewTenant(tenant, created);

@@ -8,14 +8,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.flux2.sdk.ApiResponse;
 import io.flux2.sdk.api.AccountApi;
 import io.flux2.sdk.api.JobsApi;
+import io.flux2.sdk.model.ApiKeyCreate;
 import io.flux2.sdk.model.Job;
 import io.flux2.sdk.model.JobPage;
 import io.flux2.sdk.model.JobRequest;
 import io.flux2.sdk.model.JobStatus;
 import io.flux2.sdk.model.Quote;
+import io.flux2.sdk.model.RateLimit;
 import io.flux2.sdk.model.Recipe;
 import io.flux2.sdk.model.ReplayRequest;
 import io.flux2.sdk.model.ResultUrl;
+import io.flux2.sdk.model.TenantCreate;
 import io.flux2.sdk.model.Tier;
 import io.flux2.sdk.model.TierList;
 import io.flux2.sdk.model.Usage;
@@ -93,6 +96,34 @@ class V2JobsSdkTest {
         Sdk.Problem otherBody = problem(422, () -> own.createJob(klein("another teapot"), key, null));
         assertThat(otherBody.contentType()).startsWith("application/problem+json");
         assertThat(otherBody.field()).isEqualTo("Idempotency-Key");
+        assertThat(call(() -> own.listJobs(100, null)).getItems()).hasSize(1);
+        Sdk.awaitEnd(own, first.getData().getId());
+    }
+
+    /**
+     * A retry whose first create committed is a replay, even when a new create would be refused: the tenant's
+     * spend cap holds exactly the one job and the key may submit once a minute.
+     */
+    @Test
+    void aRetryIsAnsweredWithItsJobWhenTheCapAndTheRateLimitAreSpent() {
+        Sdk.NewTenant tenant = Sdk.newTenant(new TenantCreate().name("e2e-idempotent-capped")
+                        .monthlySpendCap(new BigDecimal("1.4")),
+                new ApiKeyCreate().name("once").rateLimit(new RateLimit().burst(1).perMinute(BigDecimal.ONE)));
+        JobsApi own = tenant.jobs();
+        String key = "capped-" + UUID.randomUUID();
+        JobRequest body = klein("a capped teapot").seed(6L);
+
+        ApiResponse<Job> first = call(() -> own.createJobWithHttpInfo(body, key, null));
+        assertThat(first.getData().getCost()).isEqualByComparingTo("1.4");
+        ApiResponse<Job> retry = call(() -> own.createJobWithHttpInfo(body, key, null));
+
+        assertThat(retry.getStatusCode()).isEqualTo(200);
+        assertThat(retry.getHeaders().get("Idempotent-Replayed")).containsExactly("true");
+        assertThat(retry.getData().getId()).isEqualTo(first.getData().getId());
+        assertThat(retry.getData().getCost()).isEqualByComparingTo("1.4");
+        // A new request is still held to the limits the retry did not spend.
+        assertThat(problem(429, () -> own.createJob(klein("a second teapot"), null, null)).contentType())
+                .startsWith("application/problem+json");
         assertThat(call(() -> own.listJobs(100, null)).getItems()).hasSize(1);
         Sdk.awaitEnd(own, first.getData().getId());
     }

@@ -57,8 +57,8 @@ public class JobSubmitter {
 
     public Mono<Submitted> submit(Caller caller, ValidatedRequest valid, Idempotency idempotency) {
         Tier tier = valid.tier();
-        return checkTier(caller, tier)
-                .then(rateLimiter.acquire(caller, tier))
+        // Deferred: acquire() may take a held token as soon as it is called.
+        Mono<Submitted> fresh = Mono.defer(() -> rateLimiter.acquire(caller, tier))
                 .then(Mono.defer(() -> prepare(caller, valid)))
                 .flatMap(prepared -> checkSpendCap(caller, prepared.quote().cost()).thenReturn(prepared))
                 .flatMap(prepared -> jobs.create(new NewJob(caller.tenantId(), tier.name(), tier.model(),
@@ -66,6 +66,15 @@ public class JobSubmitter {
                                 rateLimiter.activeJobLimitFor(caller, tier), idempotency.key(),
                                 idempotency.requestHash(), prepared.quote().cost(), valid.webhook()))
                         .map(created -> new Submitted(created, prepared.quote())));
+        if (idempotency.key() == null) {
+            return checkTier(caller, tier).then(fresh);
+        }
+        // A retry of a create that committed gets its job back: it neither spends the rate limit again nor meets
+        // the spend cap, which would count the job it is asking about (a 402 would read as "nothing created").
+        return checkTier(caller, tier)
+                .then(Mono.defer(() -> jobs.replay(caller.tenantId(), idempotency.key(), idempotency.requestHash())))
+                .flatMap(replayed -> prepare(caller, valid).map(prepared -> new Submitted(replayed, prepared.quote())))
+                .switchIfEmpty(fresh);
     }
 
     /** Everything but the job: for quotes. References are stored (deduplicated), so their ids can be reused. */

@@ -71,6 +71,24 @@ public class JobServiceClient {
                 .onErrorMap(error -> failures.translate(SERVICE, error));
     }
 
+    /**
+     * The job an earlier, committed create with this Idempotency-Key made, as a replay; empty when the key is
+     * unknown to job-service (or its create is still in flight). A key used with another request is job-service's
+     * 422, passed through.
+     */
+    public Mono<Created> replay(String tenantId, String idempotencyKey, String requestHash) {
+        return client.idempotent(web -> web.get()
+                        .uri(uri -> uri.path("/internal/jobs/by-idempotency-key").queryParam("tenantId", "{tenantId}")
+                                .queryParam("idempotencyKey", "{key}").queryParam("requestHash", "{hash}")
+                                .build(Map.of("tenantId", tenantId, "key", idempotencyKey, "hash", requestHash)))
+                        .retrieve()
+                        .bodyToMono(Job.class)
+                        .onErrorResume(WebClientResponseException.class,
+                                e -> e.getStatusCode().value() == 404 ? Mono.empty() : Mono.error(e)))
+                .map(job -> new Created(job, true))
+                .onErrorMap(error -> failures.translate(SERVICE, error));
+    }
+
     /** The tenant's job, or empty when it does not exist or belongs to another tenant. */
     public Mono<Job> find(String id, String tenantId) {
         return client.idempotent(web -> web.get()

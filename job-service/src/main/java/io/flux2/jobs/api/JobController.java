@@ -87,6 +87,20 @@ public class JobController {
                                 .body(JobView.of(outcome.job()))));
     }
 
+    /**
+     * The job a committed create with this Idempotency-Key made for the tenant: 200 with header
+     * {@code Idempotent-Replayed: true} when the request hash matches, 422 (field Idempotency-Key) when the key
+     * was used with another request, 404 when the key is unknown or its create has not committed yet. Lets the
+     * gateway answer a retried submit before it spends rate limit or checks the spend cap again.
+     */
+    @GetMapping("/by-idempotency-key")
+    public Mono<ResponseEntity<JobView>> byIdempotencyKey(@RequestParam String tenantId,
+            @RequestParam String idempotencyKey, @RequestParam String requestHash) {
+        return intake.replay(tenantId, idempotencyKey, requestHash)
+                .map(job -> ResponseEntity.ok().header(REPLAYED_HEADER, "true").body(JobView.of(job)))
+                .switchIfEmpty(Mono.error(() -> ApiProblem.notFound("Idempotency-Key " + idempotencyKey)));
+    }
+
     /** Another tenant's job answers exactly like a missing one, so ids cannot be probed across tenants. */
     @GetMapping("/{id}")
     public Mono<JobView> get(@PathVariable String id, @RequestParam String tenantId) {

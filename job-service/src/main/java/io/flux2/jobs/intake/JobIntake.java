@@ -98,6 +98,16 @@ public class JobIntake {
                 });
     }
 
+    /**
+     * The job an earlier, committed create with this Idempotency-Key made, when the request hash matches; a 422
+     * problem when it was made with another request; empty when the key is unknown (or its create is still in
+     * flight). Takes no lock, so the gateway can answer a retry before it spends the caller's rate limit or
+     * checks the spend cap, which the first create already passed.
+     */
+    public Mono<Job> replay(String tenantId, String idempotencyKey, String requestHash) {
+        return stored(tenantId, idempotencyKey).flatMap(stored -> sameRequest(stored, requestHash));
+    }
+
     /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */
     private Mono<Job> earlier(String tenantId, String key, String requestHash) {
         return db.sql("select pg_try_advisory_xact_lock(:space, hashtext(:tenantId || chr(10) || :key)) as locked")
@@ -109,20 +119,28 @@ public class JobIntake {
                 .flatMap(locked -> locked ? Mono.empty() : Mono.error(() -> new ApiProblem(HttpStatus.CONFLICT,
                         "Request in progress", "A request with this Idempotency-Key is still being processed; "
                         + "retry it shortly").with("field", "Idempotency-Key")))
-                .then(db.sql("""
-                                select request_hash, job_id from jobs.idempotency_keys
-                                where tenant_id = :tenantId and key = :key
-                                  and created_at > now() - :ttlMs * interval '1 millisecond'
-                                """)
-                        .bind("tenantId", tenantId)
-                        .bind("key", key)
-                        .bind("ttlMs", properties.idempotency().ttl().toMillis())
-                        .map(row -> new Stored(row.get("request_hash", String.class), row.get("job_id", UUID.class)))
-                        .one())
-                .flatMap(stored -> Objects.equals(stored.requestHash(), requestHash)
-                        ? store.find(stored.jobId())
-                        : Mono.error(() -> ApiProblem.invalidField("Idempotency-Key",
-                                "This Idempotency-Key was already used with a different request")));
+                .then(stored(tenantId, key))
+                .flatMap(stored -> sameRequest(stored, requestHash));
+    }
+
+    private Mono<Stored> stored(String tenantId, String key) {
+        return db.sql("""
+                        select request_hash, job_id from jobs.idempotency_keys
+                        where tenant_id = :tenantId and key = :key
+                          and created_at > now() - :ttlMs * interval '1 millisecond'
+                        """)
+                .bind("tenantId", tenantId)
+                .bind("key", key)
+                .bind("ttlMs", properties.idempotency().ttl().toMillis())
+                .map(row -> new Stored(row.get("request_hash", String.class), row.get("job_id", UUID.class)))
+                .one();
+    }
+
+    private Mono<Job> sameRequest(Stored stored, String requestHash) {
+        return Objects.equals(stored.requestHash(), requestHash)
+                ? store.find(stored.jobId())
+                : Mono.error(() -> ApiProblem.invalidField("Idempotency-Key",
+                        "This Idempotency-Key was already used with a different request"));
     }
 
     private Mono<Void> remember(String tenantId, String key, String requestHash, UUID jobId) {
