@@ -168,6 +168,8 @@ final class FakeServices implements AutoCloseable {
                 ObjectNode job = owned(segments[3], query);
                 if (job == null) {
                     problem(exchange, 404);
+                } else if (job.get("status").asString().equals("CANCELLED")) {
+                    send(exchange, 200, job);
                 } else if (TERMINAL.contains(job.get("status").asString())) {
                     problem(exchange, 409, "Job is finished", null);
                 } else {

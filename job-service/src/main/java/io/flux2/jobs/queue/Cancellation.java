@@ -14,7 +14,8 @@ import reactor.core.publisher.Mono;
  * Cancelling a job on the client's request. A job that has not started (awaiting its prompt check, or
  * queued) is CANCELLED at once; a running one is marked, its worker learns of it in the next heartbeat
  * and reports back ({@code cancelled}, or a failure), which ends it CANCELLED with the steps it ran. A job
- * whose output is already made (being checked, or final) can no longer be cancelled: 409.
+ * already CANCELLED is answered as it is. A job whose image is made or being made (all steps run, being
+ * checked, or another final status) can no longer be cancelled: 409.
  */
 @Component
 public class Cancellation {
@@ -41,8 +42,17 @@ public class Cancellation {
                         .filter(job -> job.tenantId().equals(tenantId))
                         .switchIfEmpty(Mono.error(() -> ApiProblem.notFound("Job " + jobId)))
                         .flatMap(job -> {
-                            if (job.status() == JobStatus.RUNNING && job.cancelRequested()) {
+                            // Asking again is answered like the first time: a cancel retried after its answer
+                            // was lost must not read as a refusal.
+                            if (job.status() == JobStatus.RUNNING && job.cancelRequested()
+                                    || job.status() == JobStatus.CANCELLED) {
                                 return Mono.just(job);
+                            }
+                            if (job.status() == JobStatus.RUNNING && allStepsRun(job)) {
+                                return Mono.error(new ApiProblem(HttpStatus.CONFLICT, "Image already made",
+                                        "Job " + jobId + " has run all its " + job.totalSteps()
+                                                + " steps; its image is being stored and can no longer be cancelled")
+                                        .with("jobStatus", job.status().name()));
                             }
                             if (job.status() == JobStatus.CHECKING_OUTPUT || job.status().isFinal()) {
                                 return Mono.error(new ApiProblem(HttpStatus.CONFLICT, "Job already finished",
@@ -66,10 +76,20 @@ public class Cancellation {
                 spec -> spec.bind("id", jobId).bind("tenantId", tenantId));
     }
 
+    /**
+     * The worker reads a cancel in the heartbeat after each step; after the one for the last step it only
+     * decodes and stores the image, so a cancel then would be marked and never acted on.
+     */
+    private static boolean allStepsRun(Job job) {
+        return job.totalSteps() != null && job.stepsRun() != null && job.stepsRun() >= job.totalSteps();
+    }
+
+    /** Marks a running job whose worker has a step left to read the mark in (the same row lock as heartbeats). */
     private Mono<Job> running(UUID jobId, String tenantId) {
         return transitions.applyOne("""
                         update jobs.jobs j set cancel_requested = true, updated_at = now()
                         where j.id = :id and j.tenant_id = :tenantId and j.status = 'RUNNING' and not j.cancel_requested
+                          and (j.total_steps is null or coalesce(j.steps_run, 0) < j.total_steps)
                         """,
                 "'CANCEL_REQUESTED'",
                 "jsonb_build_object('status', c.status, 'leaseId', c.lease_id)",
