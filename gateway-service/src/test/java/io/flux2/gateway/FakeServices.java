@@ -319,7 +319,10 @@ final class FakeServices implements AutoCloseable {
         send(exchange, 200, page);
     }
 
-    /** Five events of a job's life; {@code after} skips those up to it, as job-service's stream does. */
+    /**
+     * Five events of a job's life with a keepalive comment before the third; {@code after} skips events up to
+     * it, as job-service's stream does.
+     */
     private static void streamEvents(HttpExchange exchange, String after) throws IOException {
         long from = after == null ? 0 : Long.parseLong(after);
         String[][] events = {
@@ -334,6 +337,9 @@ final class FakeServices implements AutoCloseable {
         for (String[] event : events) {
             if (Long.parseLong(event[0]) <= from) {
                 continue;
+            }
+            if (event[0].equals("3")) {
+                out.write(":keepalive\n\n".getBytes(StandardCharsets.UTF_8));
             }
             out.write(("id:" + event[0] + "\nevent:" + event[1] + "\ndata:" + event[2] + "\n\n")
                     .getBytes(StandardCharsets.UTF_8));

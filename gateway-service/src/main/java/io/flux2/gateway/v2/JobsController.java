@@ -138,13 +138,24 @@ class JobsController {
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                     .header("X-Accel-Buffering", "no")
                     .body(jobs.events(job.id(), caller.tenantId(), resumeAfter)
-                            .filter(event -> event.data() != null || event.event() != null)
-                            .map(event -> ServerSentEvent.<String>builder()
-                                    .id(event.id())
-                                    .event(event.event())
-                                    .data(event.data() == null ? "{}" : event.data())
-                                    .build())));
+                            .filter(event -> event.data() != null || event.event() != null || event.comment() != null)
+                            .map(JobsController::forClient)));
         });
+    }
+
+    /**
+     * An event of job-service's stream as the client gets it. job-service's keepalive comments pass on, so a
+     * proxy's idle timeout does not cut the stream of a job that waits long in the queue.
+     */
+    private static ServerSentEvent<String> forClient(ServerSentEvent<String> event) {
+        if (event.data() == null && event.event() == null) {
+            return ServerSentEvent.<String>builder().comment(event.comment()).build();
+        }
+        return ServerSentEvent.<String>builder()
+                .id(event.id())
+                .event(event.event())
+                .data(event.data() == null ? "{}" : event.data())
+                .build();
     }
 
     /**
