@@ -67,6 +67,8 @@ final class FakeServices implements AutoCloseable {
     /** Credits each tenant has spent this month, as GET /internal/usage answers. */
     final Map<String, Double> credits = new ConcurrentHashMap<>();
     private final Map<String, Idempotent> idempotencyKeys = new ConcurrentHashMap<>();
+    /** While set, reading a job ({@code GET /internal/jobs/{id}}) answers 500. */
+    volatile boolean failingReads;
     /** How many of the next job creations answer 500. */
     final AtomicInteger failingCreates = new AtomicInteger();
     /** The output image every [ready] job produces. */
@@ -189,6 +191,10 @@ final class FakeServices implements AutoCloseable {
                 String id = segments[3];
                 if (id.startsWith("unparseable")) {
                     problem(exchange, 400);
+                    return;
+                }
+                if (failingReads) {
+                    problem(exchange, 500);
                     return;
                 }
                 ObjectNode job = owned(id, query);

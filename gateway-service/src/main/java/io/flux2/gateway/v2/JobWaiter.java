@@ -23,14 +23,17 @@ public class JobWaiter {
         this.pollInterval = properties.pollInterval();
     }
 
-    /** The job once terminal, or as it last read when {@code max} passed. */
+    /** The job once terminal, or as it last read when {@code max} passed (also when reads failed meanwhile). */
     public Mono<Job> await(Job job, String tenantId, Duration max) {
         if (job.terminal() || max.isZero() || max.isNegative()) {
             return Mono.just(job);
         }
         return Flux.interval(pollInterval, pollInterval)
                 .onBackpressureDrop()
-                .concatMap(tick -> jobs.find(job.id(), tenantId), 1)
+                // A read that fails (job-service restarting, its breaker open) is skipped: the job exists, a later
+                // read may reach it, and at worst the caller gets the job as it last read instead of an error
+                // that would look like nothing was created.
+                .concatMap(tick -> jobs.find(job.id(), tenantId).onErrorResume(error -> Mono.empty()), 1)
                 .takeUntil(Job::terminal)
                 .take(max)
                 .last(job);
