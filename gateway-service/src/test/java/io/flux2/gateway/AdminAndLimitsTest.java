@@ -82,6 +82,10 @@ class AdminAndLimitsTest extends GatewayTestBase {
                 .expectStatus().isEqualTo(422).expectBody().jsonPath("$.field").isEqualTo("allowed_tiers");
         admin("POST", "/admin/tenants", Map.of("name", "x", "monthly_spend_cap", -1))
                 .expectStatus().isEqualTo(422).expectBody().jsonPath("$.field").isEqualTo("monthly_spend_cap");
+        // An empty list is refused rather than read as "every tier", which is what leaving it out means.
+        admin("POST", "/admin/tenants", Map.of("name", "x", "allowed_tiers", List.of()))
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.field").isEqualTo("allowed_tiers")
+                .jsonPath("$.limit").isArray();
         admin("POST", "/admin/tenants", Map.of("name", "x", "plan", "gold"))
                 .expectStatus().isEqualTo(422).expectBody().jsonPath("$.field").isEqualTo("plan");
         admin("POST", "/admin/tenants", Map.of()).expectStatus().isEqualTo(422)

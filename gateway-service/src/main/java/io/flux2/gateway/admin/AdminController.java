@@ -196,6 +196,11 @@ class AdminController {
         if (!node.isArray()) {
             throw ApiProblem.outOfRange("allowed_tiers", names, "allowed_tiers must be an array of tier names");
         }
+        if (node.isEmpty()) {
+            // Absent means every tier; an empty list would read as "none" to whoever wrote it.
+            throw ApiProblem.outOfRange("allowed_tiers", names, "allowed_tiers must name at least one tier (leave "
+                    + "it out for every tier); tiers are " + String.join(", ", names));
+        }
         List<String> allowed = new ArrayList<>();
         for (JsonNode item : node.values()) {
             if (!item.isString() || !names.contains(item.stringValue())) {
