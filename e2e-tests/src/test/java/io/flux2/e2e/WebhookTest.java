@@ -8,6 +8,7 @@ import io.flux2.sdk.api.JobsApi;
 import io.flux2.sdk.model.Job;
 import io.flux2.sdk.model.JobStatus;
 import io.flux2.sdk.model.Webhook;
+import io.flux2.sdk.model.WebhookDelivery;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -109,6 +110,26 @@ class WebhookTest {
         assertThat(attempts).allSatisfy(attempt -> assertThat(verifies(attempt, key)).isTrue());
         Sdk.sleep(1500);
         assertThat(flaky).as("delivered: no attempt after the 200").hasSize(2);
+
+        // The delivery log shows both attempts; a redelivery sends the message again with the same webhook-id.
+        List<WebhookDelivery> log = call(() -> jobs.listWebhookDeliveries(job.getId())).getItems();
+        assertThat(log).hasSize(1);
+        WebhookDelivery delivery = log.get(0);
+        assertThat(delivery.getId()).isEqualTo(attempts.get(0).id());
+        assertThat(delivery.getStatus()).isEqualTo(WebhookDelivery.StatusEnum.DELIVERED);
+        assertThat(delivery.getAttempts()).isEqualTo(2);
+        assertThat(delivery.getLastStatusCode()).isEqualTo(200);
+        assertThat(delivery.getEventType()).isEqualTo("job.ready");
+        WebhookDelivery again = call(() -> jobs.redeliverWebhookWithHttpInfo(delivery.getId())).getData();
+        assertThat(again.getStatus()).isEqualTo(WebhookDelivery.StatusEnum.PENDING);
+        List<Delivery> redelivered = await(flaky, 3, Duration.ofSeconds(30));
+        assertThat(redelivered.get(2).id()).isEqualTo(delivery.getId());
+        assertThat(redelivered.get(2).body()).isEqualTo(attempts.get(0).body());
+        assertThat(verifies(redelivered.get(2), key)).isTrue();
+        // Another tenant sees neither the log nor the delivery.
+        JobsApi other = Sdk.newTenant("e2e-webhook-other", null).jobs();
+        Sdk.problem(404, () -> other.listWebhookDeliveries(job.getId()));
+        Sdk.problem(404, () -> other.redeliverWebhook(delivery.getId()));
     }
 
     private static URI receiver(String path) {

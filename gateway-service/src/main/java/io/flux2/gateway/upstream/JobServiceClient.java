@@ -139,6 +139,34 @@ public class JobServiceClient {
                 .flatMap(job -> job == NO_BODY ? find(id, tenantId) : Mono.just(job));
     }
 
+    /** The webhook deliveries of the tenant's job, oldest first; empty when the job is unknown to the tenant. */
+    public Mono<List<JsonNode>> webhookDeliveries(String jobId, String tenantId) {
+        return client.idempotent(web -> web.get()
+                        .uri(uri -> uri.path("/internal/jobs/{id}/webhook-deliveries").queryParam("tenantId", "{tenantId}")
+                                .build(Map.of("id", jobId, "tenantId", tenantId)))
+                        .retrieve()
+                        .bodyToFlux(JsonNode.class)
+                        .collectList()
+                        .onErrorResume(WebClientResponseException.class,
+                                e -> isUnknownId(e) ? Mono.empty() : Mono.error(e)))
+                .onErrorMap(error -> failures.translate(SERVICE, error));
+    }
+
+    /**
+     * Sends a delivery of the tenant's again (same webhook-id, fresh attempts); empty when it is unknown to the
+     * tenant. Once only: a repeat would restart the attempts again.
+     */
+    public Mono<JsonNode> redeliverWebhook(String deliveryId, String tenantId) {
+        return client.once(web -> web.post()
+                        .uri(uri -> uri.path("/internal/webhook-deliveries/{id}/redeliver")
+                                .queryParam("tenantId", "{tenantId}").build(Map.of("id", deliveryId, "tenantId", tenantId)))
+                        .retrieve()
+                        .bodyToMono(JsonNode.class)
+                        .onErrorResume(WebClientResponseException.class,
+                                e -> isUnknownId(e) ? Mono.empty() : Mono.error(e)))
+                .onErrorMap(error -> failures.translate(SERVICE, error));
+    }
+
     /** {@code {jobs, megapixels, credits, byTier}} of the tenant between two instants. */
     public Mono<JsonNode> usage(String tenantId, Instant from, Instant to) {
         return client.idempotent(web -> web.get()
