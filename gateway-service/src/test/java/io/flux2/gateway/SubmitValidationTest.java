@@ -34,6 +34,8 @@ class SubmitValidationTest extends GatewayTestBase {
                 Arguments.of("flux-2-klein-4b", Map.of("safety_tolerance", 5), "safety_tolerance", 4),
                 Arguments.of("flux-2-flex", Map.of("webhook_url", "ftp://example.test/hook"), "webhook_url", null),
                 Arguments.of("flux-2-flex", Map.of("webhook_secret", "s3cret"), "webhook_secret", null),
+                Arguments.of("flux-2-flex", Map.of("webhook_url", "https://hooks.example.com/a",
+                        "webhook_secret", "s".repeat(201)), "webhook_secret", 200),
                 Arguments.of("flux-2-flex", Map.of("prompt_upsampling", "yes"), "prompt_upsampling", null),
                 Arguments.of("flux-2-klein-4b", Map.of("input_image", "https://img.test/a.png",
                         "input_image_2", "https://img.test/b.png", "input_image_3", "https://img.test/c.png",

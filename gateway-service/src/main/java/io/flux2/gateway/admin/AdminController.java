@@ -46,6 +46,7 @@ class AdminController {
     private static final Set<String> KEY_FIELDS = Set.of("name", "rate_limit", "active_job_limit");
 
     private final byte[] adminKey;
+    private final int maxNameLength;
     private final TenantStore tenants;
     private final ApiKeyStore keys;
     private final TierCatalog tiers;
@@ -53,6 +54,7 @@ class AdminController {
     AdminController(AdminProperties properties, TenantStore tenants, ApiKeyStore keys, TierCatalog tiers) {
         this.adminKey = properties.key() == null || properties.key().isBlank() ? null
                 : properties.key().strip().getBytes(StandardCharsets.UTF_8);
+        this.maxNameLength = properties.maxNameLength();
         this.tenants = tenants;
         this.keys = keys;
         this.tiers = tiers;
@@ -157,7 +159,7 @@ class AdminController {
         }
     }
 
-    private static String requiredString(JsonNode json, String field) {
+    private String requiredString(JsonNode json, String field) {
         String value = optionalString(json, field);
         if (value == null || value.isBlank()) {
             throw ApiProblem.invalidField(field, field + " is required");
@@ -165,13 +167,14 @@ class AdminController {
         return value.strip();
     }
 
-    private static String optionalString(JsonNode json, String field) {
+    private String optionalString(JsonNode json, String field) {
         JsonNode node = json.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
-        if (!node.isString() || node.stringValue().length() > 200) {
-            throw ApiProblem.invalidField(field, field + " must be a string of at most 200 characters");
+        if (!node.isString() || node.stringValue().length() > maxNameLength) {
+            throw ApiProblem.outOfRange(field, maxNameLength,
+                    field + " must be a string of at most " + maxNameLength + " characters");
         }
         return node.stringValue();
     }

@@ -55,7 +55,6 @@ import tools.jackson.databind.node.ObjectNode;
 class OpenAiController {
 
     private static final Logger log = LoggerFactory.getLogger(OpenAiController.class);
-    private static final int MAX_JSON_BYTES = 1 << 20;
     private static final Pattern SIZE = Pattern.compile("(\\d{1,5})x(\\d{1,5})");
 
     private final ApiKeyAuthenticator authenticator;
@@ -88,10 +87,10 @@ class OpenAiController {
     @PostMapping("/v1/images/generations")
     Mono<Map<String, Object>> generations(ServerWebExchange exchange) {
         return authenticator.authenticate(exchange.getRequest()).flatMap(caller -> DataBufferUtils
-                .join(exchange.getRequest().getBody(), MAX_JSON_BYTES)
+                .join(exchange.getRequest().getBody(), (int) properties.maxJsonBody().toBytes())
                 .onErrorMap(DataBufferLimitException.class, e -> new OpenAiError(HttpStatus.PAYLOAD_TOO_LARGE,
                         "invalid_request_error", null, "request_too_large",
-                        "The request body is larger than " + MAX_JSON_BYTES + " bytes"))
+                        "The request body is larger than " + properties.maxJsonBody().toBytes() + " bytes"))
                 .map(buffer -> {
                     try {
                         return buffer.toString(java.nio.charset.StandardCharsets.UTF_8);

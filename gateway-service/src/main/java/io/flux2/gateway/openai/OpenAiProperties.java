@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The OpenAI-compatible facade, {@code flux.gateway.openai.*}.
@@ -12,13 +13,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param models      OpenAI {@code model} names to tier names (a tier's own name or route works without an entry)
  * @param maxWait     how long a facade request waits for its images; unfinished jobs are then cancelled
  * @param maxImages   the largest {@code n}; each image is its own job
+ * @param maxJsonBody the largest JSON body of {@code /v1/images/generations}
  */
 @ConfigurationProperties("flux.gateway.openai")
 public record OpenAiProperties(
         @DefaultValue("pro") String defaultTier,
         Map<String, String> models,
         @DefaultValue("300s") Duration maxWait,
-        @DefaultValue("4") int maxImages) {
+        @DefaultValue("4") int maxImages,
+        @DefaultValue("1MB") DataSize maxJsonBody) {
 
     public OpenAiProperties {
         models = models == null ? Map.of() : Map.copyOf(models);

@@ -18,7 +18,6 @@ public final class RequestHash {
 
     public static final String HEADER = "Idempotency-Key";
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final int MAX_KEY_LENGTH = 255;
 
     private RequestHash() {
     }
@@ -28,20 +27,20 @@ public final class RequestHash {
     }
 
     /** The header's key, checked, or null when the client sent none. */
-    public static String key(String header) {
+    public static String key(String header, int maxLength) {
         if (header == null) {
             return null;
         }
         String key = header.strip();
-        if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw ApiProblem.invalidField(HEADER, HEADER + " must be 1 to " + MAX_KEY_LENGTH
+        if (key.isEmpty() || key.length() > maxLength || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw ApiProblem.outOfRange(HEADER, maxLength, HEADER + " must be 1 to " + maxLength
                     + " visible ASCII characters");
         }
         return key;
     }
 
-    public static JobSubmitter.Idempotency idempotency(String header, String scope, JsonNode body) {
-        String key = key(header);
+    public static JobSubmitter.Idempotency idempotency(String header, int maxKeyLength, String scope, JsonNode body) {
+        String key = key(header, maxKeyLength);
         return key == null ? JobSubmitter.Idempotency.NONE : new JobSubmitter.Idempotency(key, of(scope, body));
     }
 

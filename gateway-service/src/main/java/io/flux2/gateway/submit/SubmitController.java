@@ -47,7 +47,7 @@ class SubmitController {
             return body.defaultIfEmpty(JsonNodeFactory.instance.objectNode())
                     .flatMap(json -> {
                         ValidatedRequest valid = validator.validate(json, tier, SubmitRequestValidator.Dialect.BFL);
-                        var idempotency = RequestHash.idempotency(idempotencyKey, "/v1/" + route, json);
+                        var idempotency = validator.idempotency(idempotencyKey, "/v1/" + route, json);
                         return submitter.submit(caller, valid, idempotency)
                                 .onErrorMap(ApiProblem.class, SubmitController::bflFieldNames);
                     })

@@ -18,6 +18,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxSafetyTolerance     most permissive {@code safety_tolerance}
  * @param defaultSafetyTolerance when the request names none (BFL: 2)
  * @param maxSeed                largest accepted seed; a random seed is drawn from {@code [0, maxSeed]}
+ * @param maxWebhookSecretLength longest webhook secret, in characters (job-service stores at most 200)
+ * @param maxIdempotencyKeyLength longest {@code Idempotency-Key} header, in characters
  */
 @ConfigurationProperties("flux.gateway.submit")
 public record SubmitProperties(
@@ -30,5 +32,7 @@ public record SubmitProperties(
         @DefaultValue("0") int minSafetyTolerance,
         @DefaultValue("6") int maxSafetyTolerance,
         @DefaultValue("2") int defaultSafetyTolerance,
-        @DefaultValue("4294967295") long maxSeed) {
+        @DefaultValue("4294967295") long maxSeed,
+        @DefaultValue("200") int maxWebhookSecretLength,
+        @DefaultValue("255") int maxIdempotencyKeyLength) {
 }

@@ -44,6 +44,11 @@ public class SubmitRequestValidator {
         this.rules = rules;
     }
 
+    /** The request's {@code Idempotency-Key} (checked against the configured length) and its body's hash. */
+    public JobSubmitter.Idempotency idempotency(String header, String scope, JsonNode body) {
+        return RequestHash.idempotency(header, rules.maxIdempotencyKeyLength(), scope, body);
+    }
+
     ValidatedRequest validate(JsonNode body, Tier tier) {
         return validate(body, tier, Dialect.BFL);
     }
@@ -138,7 +143,7 @@ public class SubmitRequestValidator {
         return references;
     }
 
-    private static NewJob.Webhook v2Webhook(JsonNode body) {
+    private NewJob.Webhook v2Webhook(JsonNode body) {
         JsonNode node = body.get("webhook");
         if (node == null || node.isNull()) {
             return null;
@@ -158,7 +163,7 @@ public class SubmitRequestValidator {
         return webhook(url, fields.string("secret").orElse(null), "webhook.url", "webhook.secret");
     }
 
-    private static NewJob.Webhook webhook(String url, String secret, String urlField, String secretField) {
+    private NewJob.Webhook webhook(String url, String secret, String urlField, String secretField) {
         if (url == null) {
             if (secret != null) {
                 throw ApiProblem.invalidField(secretField, secretField + " needs " + urlField);
@@ -175,8 +180,9 @@ public class SubmitRequestValidator {
         if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
             throw ApiProblem.invalidField(urlField, urlField + " must be an absolute http or https URL");
         }
-        if (secret != null && (secret.isBlank() || secret.length() > 512)) {
-            throw ApiProblem.invalidField(secretField, secretField + " must be 1 to 512 characters");
+        if (secret != null && (secret.isBlank() || secret.length() > rules.maxWebhookSecretLength())) {
+            throw ApiProblem.outOfRange(secretField, rules.maxWebhookSecretLength(),
+                    secretField + " must be 1 to " + rules.maxWebhookSecretLength() + " characters");
         }
         return new NewJob.Webhook(uri.toString(), secret);
     }

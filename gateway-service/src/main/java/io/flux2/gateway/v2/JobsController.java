@@ -228,7 +228,7 @@ class JobsController {
             String prefer) {
         Tier tier = tier(json);
         var valid = validator.validate(json, tier, SubmitRequestValidator.Dialect.V2);
-        var idempotency = RequestHash.idempotency(idempotencyKey, scope, json);
+        var idempotency = validator.idempotency(idempotencyKey, scope, json);
         Optional<Duration> wait = PreferWait.parse(prefer, properties.maxWait());
         return submitter.submit(caller, valid, idempotency).flatMap(submitted -> {
             Job created = submitted.created().job();
