@@ -110,6 +110,22 @@ class OpenAiFacadeTest extends GatewayTestBase {
                 .jsonPath("$.error.message").value(m -> assertThat((String) m).contains("Protected Content"));
     }
 
+    /** The third of three images meets the key's rate limit: the client gets the 429 and the two made are cancelled. */
+    @Test
+    void whenOneOfSeveralImagesIsRefusedTheJobsAlreadyMadeAreCancelled() {
+        String key = tenantWithKey(unique("openai-n"), Map.of(),
+                Map.of("rate_limit", Map.of("burst", 2, "per_minute", 1)));
+        int before = SERVICES.received("POST", "/internal/jobs").size();
+        web.post().uri("/v1/images/generations").header("Authorization", "Bearer " + key)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("prompt", "three foxes", "model", "flux-2-klein-4b", "n", 3)).exchange()
+                .expectStatus().isEqualTo(429);
+        var calls = SERVICES.received("POST", "/internal/jobs");
+        calls = calls.subList(before, calls.size());
+        assertThat(calls).filteredOn(r -> r.path().equals("/internal/jobs")).hasSize(2);
+        assertThat(calls).filteredOn(r -> r.path().endsWith("/cancel")).hasSize(2);
+    }
+
     @Test
     void anUnfinishedJobIsCancelledWhenTheWaitIsOver() {
         generations(Map.of("prompt", "a fox that never finishes")).expectStatus().isEqualTo(504)

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -166,13 +167,25 @@ class OpenAiController {
         // Validated once, before any job: a bad field costs nothing. Each job draws its own seed.
         validator.validate(body, tier, SubmitRequestValidator.Dialect.V2);
         long started = Instant.now().getEpochSecond();
+        List<Job> made = new CopyOnWriteArrayList<>();
         return Flux.range(0, n)
                 .concatMap(i -> submitOne(caller, body, tier))
+                .doOnNext(made::add)
                 .collectList()
+                // One of the n was refused (rate limit, spend cap, active-job limit): the client gets no image, so
+                // the jobs already made for it are cancelled, not left running and billed.
+                .onErrorResume(error -> cancel(caller, made).then(Mono.error(error)))
                 .flatMap(created -> Flux.fromIterable(created)
                         .flatMap(job -> waiter.await(job, caller.tenantId(), properties.maxWait()))
                         .collectList()
                         .flatMap(finished -> answer(caller, finished, responseFormat, started)));
+    }
+
+    /** Best effort: a job whose cancel fails runs on, as it would have without the facade. */
+    private Mono<Void> cancel(Caller caller, List<Job> made) {
+        return Flux.fromIterable(made)
+                .flatMap(job -> jobs.cancel(job.id(), caller.tenantId()).onErrorResume(e -> Mono.empty()))
+                .then();
     }
 
     private Mono<Job> submitOne(Caller caller, ObjectNode body, Tier tier) {
@@ -183,8 +196,7 @@ class OpenAiController {
     private Mono<Map<String, Object>> answer(Caller caller, List<Job> finished, String responseFormat, long created) {
         List<Job> unfinished = finished.stream().filter(job -> !job.terminal()).toList();
         if (!unfinished.isEmpty()) {
-            return Flux.fromIterable(unfinished)
-                    .flatMap(job -> jobs.cancel(job.id(), caller.tenantId()).onErrorResume(e -> Mono.empty()))
+            return cancel(caller, unfinished)
                     .then(Mono.error(new OpenAiError(HttpStatus.GATEWAY_TIMEOUT, "server_error", null, "timeout",
                             "The image was not ready within " + properties.maxWait().toSeconds()
                                     + " s; the job was cancelled")));
