@@ -30,7 +30,7 @@ class SubmitTest extends GatewayTestBase {
         assertThat(request.get("seed").asLong()).isBetween(0L, 4294967295L);
         assertThat(request.get("steps").asInt()).isEqualTo(50);
         assertThat(request.get("guidance").asDouble()).isEqualTo(5.0);
-        assertThat(request.get("outputFormat").asString()).isEqualTo("png");
+        assertThat(request.get("outputFormat").asString()).as("BFL's default").isEqualTo("jpeg");
         assertThat(request.get("safetyTolerance").asInt()).isEqualTo(2);
         assertThat(request.has("webhook_url")).isFalse();
 

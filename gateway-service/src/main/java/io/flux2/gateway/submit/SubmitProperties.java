@@ -13,7 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param defaultHeight          height when neither the request nor the tier gives one
  * @param sizeMultiple           width and height must be multiples of this (the VAE and 2×2 packing need 16)
  * @param outputFormats          formats an encoder exists for
- * @param defaultOutputFormat    when the request names none
+ * @param defaultOutputFormat    when a {@code /v2} or OpenAI-facade request names none
+ * @param bflDefaultOutputFormat when a BFL {@code /v1} request names none (BFL's own default is jpeg)
  * @param minSafetyTolerance     strictest {@code safety_tolerance}
  * @param maxSafetyTolerance     most permissive {@code safety_tolerance}
  * @param defaultSafetyTolerance when the request names none (BFL: 2)
@@ -29,6 +30,7 @@ public record SubmitProperties(
         @DefaultValue("16") int sizeMultiple,
         @DefaultValue({"png", "jpeg", "webp"}) List<String> outputFormats,
         @DefaultValue("png") String defaultOutputFormat,
+        @DefaultValue("jpeg") String bflDefaultOutputFormat,
         @DefaultValue("0") int minSafetyTolerance,
         @DefaultValue("6") int maxSafetyTolerance,
         @DefaultValue("2") int defaultSafetyTolerance,

@@ -84,7 +84,7 @@ public class SubmitRequestValidator {
         long seed = seed(fields);
         int steps = (int) Math.round(setting(fields, "steps", tier.steps(), tier, true));
         double guidance = setting(fields, "guidance", tier.guidance(), tier, false);
-        String outputFormat = outputFormat(fields);
+        String outputFormat = outputFormat(fields, dialect);
         int maxTolerance = tier.maxSafetyTolerance() == null ? rules.maxSafetyTolerance()
                 : Math.min(rules.maxSafetyTolerance(), tier.maxSafetyTolerance());
         int safetyTolerance = (int) integerInRange(fields, "safety_tolerance", rules.minSafetyTolerance(),
@@ -273,10 +273,10 @@ public class SubmitRequestValidator {
         return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
-    private String outputFormat(JsonFields fields) {
+    private String outputFormat(JsonFields fields, Dialect dialect) {
         List<String> supported = rules.outputFormats();
         String format = fields.string("output_format").map(f -> f.strip().toLowerCase(Locale.ROOT))
-                .orElse(rules.defaultOutputFormat());
+                .orElse(dialect == Dialect.BFL ? rules.bflDefaultOutputFormat() : rules.defaultOutputFormat());
         if (!supported.contains(format)) {
             throw ApiProblem.outOfRange("output_format", supported,
                     "output_format must be one of " + String.join(", ", supported));
