@@ -86,6 +86,17 @@ class BflReferencesTest extends GatewayTestBase {
         assertThat(SERVICES.received("POST", "/internal/jobs")).hasSize(before);
     }
 
+    /** asset-service's limit reaches the client, and a too-large image stays a 413. */
+    @Test
+    void aRefusedReferenceCarriesAssetServicesLimitAndStatus() {
+        submit("flux-2-pro", Map.of("prompt", "edit", "input_image", "huge-bytes"))
+                .expectStatus().isEqualTo(413)
+                .expectBody().jsonPath("$.field").isEqualTo("input_image").jsonPath("$.limit").isEqualTo(20971520);
+        submit("flux-2-pro", Map.of("prompt", "edit", "input_image", "wide-bytes"))
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.field").isEqualTo("input_image").jsonPath("$.limit").isEqualTo(8192);
+    }
+
     @Test
     void webhookUpsamplingAndWebpAreForwarded() {
         submit("flux-2-flex", Map.of("prompt", "a fox", "webhook_url", "https://hooks.test/done",

@@ -362,6 +362,18 @@ final class FakeServices implements AutoCloseable {
             sendProblem(exchange, 422, problem, null);
             return;
         }
+        if (source.startsWith("huge")) {
+            ObjectNode problem = problemBody(413, "the image is larger than 20971520 bytes");
+            problem.put("field", "source").put("limit", 20971520);
+            sendProblem(exchange, 413, problem, null);
+            return;
+        }
+        if (source.startsWith("wide")) {
+            ObjectNode problem = problemBody(422, "the image is wider than 8192 pixels");
+            problem.put("field", "source").put("limit", 8192);
+            sendProblem(exchange, 422, problem, null);
+            return;
+        }
         ObjectNode existing = assets.get(source);
         if (existing != null) {
             if (!existing.get("tenantId").asString().equals(tenant)) {

@@ -4,6 +4,7 @@ import io.flux2.common.client.ServiceClient;
 import io.flux2.common.client.ServiceClients;
 import io.flux2.common.problem.ApiProblem;
 import java.util.Map;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 import reactor.core.publisher.Mono;
@@ -78,17 +79,26 @@ public class AssetServiceClient {
                 .onErrorMap(error -> failures.translate(SERVICE, error));
     }
 
+    /**
+     * asset-service's refusal under the client's field name. Its status stays when it is 413 (too large), and
+     * its {@code limit} (largest size, side or pixel count) passes on, so the client learns what would fit.
+     */
     private static ApiProblem refused(WebClientResponseException e, String field) {
         String reason = null;
+        JsonNode limit = null;
         try {
             JsonNode body = JSON.readTree(e.getResponseBodyAsString());
             if (body != null && body.get("detail") != null && body.get("detail").isString()) {
                 reason = body.get("detail").stringValue();
             }
+            limit = body == null ? null : body.get("limit");
         } catch (RuntimeException ignored) {
             // No readable problem: the generic wording below serves.
         }
-        return ApiProblem.invalidField(field, field + " is not a usable reference image"
-                + (reason == null ? "" : ": " + reason));
+        String detail = field + " is not a usable reference image" + (reason == null ? "" : ": " + reason);
+        ApiProblem problem = e.getStatusCode().value() == HttpStatus.CONTENT_TOO_LARGE.value()
+                ? new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "Reference image too large", detail).with("field", field)
+                : ApiProblem.invalidField(field, detail);
+        return limit == null || limit.isNull() ? problem : problem.with("limit", JSON.treeToValue(limit, Object.class));
     }
 }
