@@ -110,6 +110,16 @@ class OpenAiFacadeTest extends GatewayTestBase {
                 .jsonPath("$.error.message").value(m -> assertThat((String) m).contains("Protected Content"));
     }
 
+    /** A DALL·E model answers a URL when the request names no response_format, as OpenAI's does. */
+    @Test
+    void dallEModelsAnswerAUrlByDefault() {
+        generations(Map.of("prompt", "[ready] a fox for dall-e", "model", "dall-e-2"))
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.data[0].url").value(url -> assertThat((String) url).startsWith("http://assets.test/outputs/"))
+                .jsonPath("$.data[0].b64_json").doesNotExist();
+    }
+
     /** The third of three images meets the key's rate limit: the client gets the 429 and the two made are cancelled. */
     @Test
     void whenOneOfSeveralImagesIsRefusedTheJobsAlreadyMadeAreCancelled() {

@@ -140,7 +140,8 @@ class OpenAiController {
             throw new OpenAiError(HttpStatus.BAD_REQUEST, "invalid_request_error", "n", "invalid_value",
                     "n must be between 1 and " + properties.maxImages());
         }
-        String responseFormat = image.responseFormat() == null ? "b64_json" : image.responseFormat();
+        String responseFormat = image.responseFormat() != null ? image.responseFormat()
+                : image.model() != null && properties.urlModels().contains(image.model().strip()) ? "url" : "b64_json";
         if (!responseFormat.equals("b64_json") && !responseFormat.equals("url")) {
             throw new OpenAiError(HttpStatus.BAD_REQUEST, "invalid_request_error", "response_format", "invalid_value",
                     "response_format must be b64_json or url");
