@@ -128,7 +128,7 @@ public record JobsProperties(
      * @param maxBackoff       the longest wait between attempts
      * @param maxAttempts      attempts before a delivery is given up
      * @param maxDuration      retries stop this long after the first attempt (or a redelivery)
-     * @param allowlist        {@code host} or {@code host:port} targets exempt from the SSRF guard
+     * @param allowlist        hosts exempt from the SSRF guard, on any port (an entry is compared with the bare host)
      */
     public record Webhooks(
             @NotNull Duration dispatchInterval,
