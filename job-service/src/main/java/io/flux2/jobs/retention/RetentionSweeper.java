@@ -3,6 +3,7 @@ package io.flux2.jobs.retention;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.PeriodicTask;
 import io.flux2.jobs.assets.AssetClient;
+import io.flux2.jobs.usage.Usage;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,11 +54,20 @@ public class RetentionSweeper extends PeriodicTask {
     private Mono<UUID> delete(Expired job) {
         Mono<Void> output = job.assetId() == null ? Mono.empty() : assets.delete(job.assetId());
         return output
+                // What the job was billed outlives it, in the same statement: usage and spend caps never drop.
                 .then(db.sql("""
-                                delete from jobs.jobs
-                                where id = :id
-                                  and status in ('READY', 'REQUEST_MODERATED', 'CONTENT_MODERATED', 'ERROR', 'CANCELLED')
-                                """)
+                                with gone as (
+                                    delete from jobs.jobs j
+                                    where j.id = :id
+                                      and j.status in ('READY', 'REQUEST_MODERATED', 'CONTENT_MODERATED', 'ERROR',
+                                                       'CANCELLED')
+                                    returning j.*
+                                )
+                                insert into jobs.usage_archive (job_id, tenant_id, tier, created_at, megapixels, credits)
+                                select j.id, j.tenant_id, j.tier, j.created_at, %s, %s
+                                from gone j where j.status <> 'REQUEST_MODERATED'
+                                on conflict (job_id) do nothing
+                                """.formatted(Usage.BILLED_MEGAPIXELS, Usage.BILLED_CREDITS))
                         .bind("id", job.id())
                         .fetch().rowsUpdated())
                 .doOnNext(deleted -> log.debug("Deleted expired job {} (output {})", job.id(), job.assetId()))

@@ -27,26 +27,44 @@ public class Usage {
         this.db = db;
     }
 
-    /** Jobs created in [from, to); either bound may be null. */
+    /** A job's billed megapixels, as SQL over {@code jobs.jobs j}: its output size times its billed share. */
+    public static final String BILLED_MEGAPIXELS =
+            "coalesce((j.request->>'width')::numeric * (j.request->>'height')::numeric / 1000000, 0) * " + share();
+
+    /** A job's billed credits, as SQL over {@code jobs.jobs j}: its cost times its billed share. */
+    public static final String BILLED_CREDITS = "coalesce(j.cost, 0) * " + share();
+
+    private static String share() {
+        return """
+                (case
+                     when j.status = 'ERROR' then 0
+                     when j.status = 'CANCELLED' then
+                         case when coalesce(j.total_steps, 0) > 0
+                              then least(coalesce(j.steps_run, 0)::numeric / j.total_steps, 1) else 0 end
+                     else 1
+                 end)""";
+    }
+
+    /**
+     * Jobs created in [from, to); either bound may be null. Jobs the retention sweep deleted count from
+     * {@code jobs.usage_archive}, with what they were billed when deleted.
+     */
     public Mono<UsageReport> report(String tenantId, Instant from, Instant to) {
         String sql = """
                 with counted as (
-                    select j.tier, coalesce(j.cost, 0) as cost,
-                           coalesce((j.request->>'width')::numeric * (j.request->>'height')::numeric / 1000000, 0) as mp,
-                           case
-                               when j.status = 'ERROR' then 0
-                               when j.status = 'CANCELLED' then
-                                   case when coalesce(j.total_steps, 0) > 0
-                                        then least(coalesce(j.steps_run, 0)::numeric / j.total_steps, 1) else 0 end
-                               else 1
-                           end as share
+                    select j.tier, %1$s as mp, %2$s as credits
                     from jobs.jobs j
-                    where j.tenant_id = :tenantId and j.status <> 'REQUEST_MODERATED' %s
+                    where j.tenant_id = :tenantId and j.status <> 'REQUEST_MODERATED' %3$s
+                    union all
+                    select a.tier, a.megapixels, a.credits
+                    from jobs.usage_archive a
+                    where a.tenant_id = :tenantId %4$s
                 )
-                select tier, count(*) as jobs, sum(mp * share) as megapixels, sum(cost * share) as credits
+                select tier, count(*) as jobs, sum(mp) as megapixels, sum(credits) as credits
                 from counted group by tier
-                """.formatted((from == null ? "" : " and j.created_at >= :from")
-                + (to == null ? "" : " and j.created_at < :to"));
+                """.formatted(BILLED_MEGAPIXELS, BILLED_CREDITS,
+                (from == null ? "" : " and j.created_at >= :from") + (to == null ? "" : " and j.created_at < :to"),
+                (from == null ? "" : " and a.created_at >= :from") + (to == null ? "" : " and a.created_at < :to"));
         var spec = db.sql(sql).bind("tenantId", tenantId);
         if (from != null) {
             spec = spec.bind("from", from);

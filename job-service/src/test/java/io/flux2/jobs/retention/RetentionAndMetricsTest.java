@@ -30,6 +30,8 @@ class RetentionAndMetricsTest extends JobServiceTest {
         awaitStatus(fresh, tenant, "REQUEST_MODERATED");
         Object running = queuedJob(tenant, uniqueModel()).get("id");
 
+        Map<String, Object> usageBefore = body(get("/internal/usage?tenantId={t}", tenant).expectStatus().isOk());
+
         // Retention is an hour in tests: age two jobs by hand (one finished, one not).
         for (Object id : new Object[] {old, running}) {
             db.sql("update jobs.jobs set updated_at = now() - interval '2 hours' where id = :id")
@@ -42,6 +44,10 @@ class RetentionAndMetricsTest extends JobServiceTest {
         assertThat(db.sql("select count(*) as n from jobs.job_events where job_id = :id")
                 .bind("id", UUID.fromString((String) old)).map(row -> row.get("n", Long.class)).one().block())
                 .isZero();
+        // What the deleted job was billed still counts: usage (and so the spend cap) does not drop with history.
+        assertThat(body(get("/internal/usage?tenantId={t}", tenant).expectStatus().isOk())).isEqualTo(usageBefore);
+        assertThat(((Number) usageBefore.get("megapixels")).doubleValue()).isPositive();
+        assertThat(usageBefore).containsEntry("jobs", 2);
         // The key went with its job: the same key now creates a new job.
         assertThat(body(create(oldBody).expectStatus().isCreated()).get("id")).isNotEqualTo(old);
         getJob(fresh, tenant);
