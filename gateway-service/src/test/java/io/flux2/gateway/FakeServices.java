@@ -248,6 +248,18 @@ final class FakeServices implements AutoCloseable {
             sendProblem(exchange, 422, problem, null);
             return;
         }
+        JsonNode cap = body.get("monthlySpendCap");
+        if (cap != null && cap.isNumber()) {
+            // As job-service: this month's credits (the credits map) plus the cost must stay within the cap.
+            double spent = credits.getOrDefault(tenant, 0.0);
+            double cost = body.path("cost").asDouble(0);
+            if (spent + cost > cap.asDouble() + 1e-9) {
+                ObjectNode problem = problemBody(402, "This job costs " + cost + " credits; the cap is reached");
+                problem.put("cost", cost).put("spent", spent).put("limit", cap.decimalValue());
+                sendProblem(exchange, 402, problem, null);
+                return;
+            }
+        }
         JsonNode key = body.get("idempotencyKey");
         String scopedKey = key == null || key.isNull() ? null : tenant + "|" + key.asString();
         if (scopedKey != null) {

@@ -8,12 +8,7 @@ import io.flux2.gateway.upstream.AssetServiceClient;
 import io.flux2.gateway.upstream.GenerationRequest;
 import io.flux2.gateway.upstream.JobServiceClient;
 import io.flux2.gateway.upstream.NewJob;
-import java.math.BigDecimal;
-import java.time.Instant;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Locale;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -23,8 +18,8 @@ import reactor.core.publisher.Mono;
  * What every way of creating a job shares (BFL's {@code /v1}, {@code /v2/jobs}, replay, the OpenAI facade),
  * in this order: the tenant may use the tier (403), the key's rate limit (429), the references stored in
  * asset-service (their ids into the recipe, in order; a bad one is a 422 naming its field), the size from the
- * last reference when the request gave none, the price, the tenant's monthly spend cap (402), then the job in
- * job-service with the key's active-job limit and the idempotency fingerprint (its 429/409/422 pass through).
+ * last reference when the request gave none, the price, then the job in job-service with the key's active-job
+ * limit, the tenant's monthly spend cap and the idempotency fingerprint (its 429/402/409/422 pass through).
  */
 @Component
 public class JobSubmitter {
@@ -58,13 +53,15 @@ public class JobSubmitter {
     public Mono<Submitted> submit(Caller caller, ValidatedRequest valid, Idempotency idempotency) {
         Tier tier = valid.tier();
         // Deferred: acquire() may take a held token as soon as it is called.
+        // The spend cap goes with the job: job-service checks it against the month's spending under a lock of the
+        // tenant's, so concurrent submits (on any replica) cannot pass it together.
         Mono<Submitted> fresh = Mono.defer(() -> rateLimiter.acquire(caller, tier))
                 .then(Mono.defer(() -> prepare(caller, valid)))
-                .flatMap(prepared -> checkSpendCap(caller, prepared.quote().cost()).thenReturn(prepared))
                 .flatMap(prepared -> jobs.create(new NewJob(caller.tenantId(), tier.name(), tier.model(),
                                 tier.priority(), prepared.generation(), caller.keyId(),
                                 rateLimiter.activeJobLimitFor(caller, tier), idempotency.key(),
-                                idempotency.requestHash(), prepared.quote().cost(), valid.webhook()))
+                                idempotency.requestHash(), prepared.quote().cost(), valid.webhook(),
+                                caller.tenant().monthlySpendCap()))
                         .map(created -> new Submitted(created, prepared.quote())));
         if (idempotency.key() == null) {
             return checkTier(caller, tier).then(fresh);
@@ -134,28 +131,5 @@ public class JobSubmitter {
         int width = Math.max(minSide, (int) Math.floor(w * scale / multiple) * multiple);
         int height = Math.max(minSide, (int) Math.floor(h * scale / multiple) * multiple);
         return new Pricing.Size(width, height);
-    }
-
-    private Mono<Void> checkSpendCap(Caller caller, double cost) {
-        BigDecimal cap = caller.tenant().monthlySpendCap();
-        if (cap == null) {
-            return Mono.empty();
-        }
-        Instant from = YearMonth.now(ZoneOffset.UTC).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        Instant to = YearMonth.now(ZoneOffset.UTC).plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        return jobs.usage(caller.tenantId(), from, to).flatMap(usage -> {
-            double spent = usage.get("credits") == null ? 0 : usage.get("credits").asDouble();
-            if (spent + cost > cap.doubleValue() + 1e-9) {
-                return Mono.error(new ApiProblem(HttpStatus.PAYMENT_REQUIRED, "Spend cap reached", String.format(
-                        Locale.ROOT, "This job costs %s credits; the tenant has spent %s of its monthly cap of %s",
-                        plain(cost), plain(spent), cap.stripTrailingZeros().toPlainString()))
-                        .with("cost", cost).with("spent", spent).with("limit", cap));
-            }
-            return Mono.empty();
-        });
-    }
-
-    private static String plain(double value) {
-        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 }

@@ -1,5 +1,6 @@
 package io.flux2.gateway.upstream;
 
+import java.math.BigDecimal;
 import java.util.UUID;
 
 /**
@@ -9,6 +10,7 @@ import java.util.UUID;
  * @param requestHash    sha256 of the client's canonical body, with {@code idempotencyKey}; both null without
  *                       an {@code Idempotency-Key} header
  * @param cost           credits, recorded for usage and spend caps
+ * @param monthlySpendCap the tenant's cap; job-service checks it with the cost under a lock of the tenant's (402)
  */
 public record NewJob(
         String tenantId,
@@ -21,7 +23,8 @@ public record NewJob(
         String idempotencyKey,
         String requestHash,
         Double cost,
-        Webhook webhook) {
+        Webhook webhook,
+        BigDecimal monthlySpendCap) {
 
     /** Where job-service posts the finished job, signed the Standard Webhooks way with the secret. */
     public record Webhook(String url, String secret) {

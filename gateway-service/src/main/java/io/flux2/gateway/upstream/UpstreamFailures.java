@@ -28,7 +28,7 @@ public class UpstreamFailures {
     private static final Logger log = LoggerFactory.getLogger(UpstreamFailures.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** 409 in-flight duplicate, 410 gone, 422 same key other body, 429 active-job limit. */
-    static final Set<Integer> PASSED_THROUGH = Set.of(409, 410, 422, 429);
+    static final Set<Integer> PASSED_THROUGH = Set.of(402, 409, 410, 422, 429);
     private static final Set<String> STANDARD_MEMBERS = Set.of("type", "title", "status", "detail", "instance");
 
     private final long retryAfterSeconds;

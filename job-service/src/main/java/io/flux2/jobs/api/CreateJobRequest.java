@@ -17,6 +17,8 @@ import java.math.BigDecimal;
  * @param idempotencyKey the client's Idempotency-Key, with {@code requestHash} telling requests apart
  * @param cost           credits the gateway priced the job at
  * @param webhook        where the final status is POSTed, and the secret that signs it
+ * @param monthlySpendCap the tenant's credits for this calendar month (UTC), checked with the job's cost against
+ *                        what the tenant has spent, under a lock of the tenant's (null: no cap)
  */
 public record CreateJobRequest(
         @NotBlank String tenantId,
@@ -29,7 +31,8 @@ public record CreateJobRequest(
         @Size(min = 1, max = 255) String idempotencyKey,
         @Size(max = 200) String requestHash,
         @DecimalMin("0") BigDecimal cost,
-        @Valid Webhook webhook) {
+        @Valid Webhook webhook,
+        @DecimalMin("0") BigDecimal monthlySpendCap) {
 
     public record Webhook(@NotBlank @Size(max = 2048) String url, @Size(max = 200) String secret) {
     }

@@ -80,7 +80,8 @@ public class JobController {
         }
         NewJob job = new NewJob(body.tenantId(), body.tier(), body.model(), priority, body.request(), body.apiKeyId(),
                 body.cost(), webhookUrl, webhookSecret);
-        return intake.create(job, body.idempotencyKey(), body.requestHash(), body.activeJobLimit())
+        return intake.create(job, body.idempotencyKey(), body.requestHash(), body.activeJobLimit(),
+                        body.monthlySpendCap())
                 .flatMap(outcome -> outcome instanceof JobIntake.Replayed replayed
                         ? Mono.just(ResponseEntity.ok().header(REPLAYED_HEADER, "true").body(JobView.of(replayed.job())))
                         : Mono.just(ResponseEntity.created(URI.create("/internal/jobs/" + outcome.job().id()))

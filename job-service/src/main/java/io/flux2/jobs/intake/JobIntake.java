@@ -9,6 +9,11 @@ import io.flux2.jobs.safety.PromptScreening;
 import io.flux2.jobs.safety.SafetyGate;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
+import io.flux2.jobs.usage.Usage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
@@ -29,7 +34,10 @@ import reactor.core.publisher.Mono;
  *   <li>with an Idempotency-Key the create runs in a transaction holding a transaction-scoped advisory lock
  *       on the key, which is only tried: a second create with the same key while the first is still in its
  *       transaction is answered 409 at once; after the first committed it finds the stored key and replays
- *       (same request hash) or is refused 422 (another hash).</li>
+ *       (same request hash) or is refused 422 (another hash);</li>
+ *   <li>with a monthly spend cap the create runs in a transaction holding a transaction-scoped advisory lock on
+ *       the tenant: what the tenant has spent this month plus the job's cost must stay within the cap (else 402),
+ *       and the creates of one tenant wait for each other, so concurrent submits cannot overshoot it.</li>
  * </ul>
  * A job stored AWAITING_SAFETY has its checks started here once it is committed (see {@link PromptScreening}).
  */
@@ -37,6 +45,7 @@ import reactor.core.publisher.Mono;
 public class JobIntake {
 
     private static final int IDEMPOTENCY_LOCKS = 4201;
+    private static final int SPEND_CAP_LOCKS = 4202;
 
     /** What {@link #create} did. */
     public sealed interface Outcome {
@@ -56,10 +65,12 @@ public class JobIntake {
     private final JobsProperties properties;
     private final CreateBatches batches;
     private final PromptScreening screening;
+    private final Usage usage;
 
     public JobIntake(DatabaseClient db, JobStore store, ReactiveTransactionManager transactions, SafetyGate gate,
-            QueueSignal signal, PromptScreening screening, JobsProperties properties) {
+            QueueSignal signal, PromptScreening screening, Usage usage, JobsProperties properties) {
         this.db = db;
+        this.usage = usage;
         this.store = store;
         this.transaction = TransactionalOperator.create(transactions);
         this.properties = properties;
@@ -70,9 +81,11 @@ public class JobIntake {
     /**
      * @param idempotencyKey null for none
      * @param activeJobLimit null for no limit; applies only with an {@code apiKeyId}
+     * @param spendCap       the tenant's credits for this month (UTC), null for no cap
      */
-    public Mono<Outcome> create(NewJob job, String idempotencyKey, String requestHash, Integer activeJobLimit) {
-        if (idempotencyKey == null) {
+    public Mono<Outcome> create(NewJob job, String idempotencyKey, String requestHash, Integer activeJobLimit,
+            BigDecimal spendCap) {
+        if (idempotencyKey == null && spendCap == null) {
             // One safety call and one statement, limit included, shared with the creates that arrive meanwhile.
             return batches.create(job, activeJobLimit)
                     .switchIfEmpty(Mono.error(() -> new ActiveJobLimitReached(activeJobLimit,
@@ -80,14 +93,17 @@ public class JobIntake {
                     .map(Created::new);
         }
         Mono<Outcome> work = Mono.defer(() -> {
-            Mono<Outcome> fresh = Mono.defer(() -> store.create(job, properties.maxAttempts(),
-                            properties.safety().retryDelay(), activeJobLimit)
+            Mono<Outcome> fresh = withinSpendCap(job, spendCap)
+                    .then(Mono.defer(() -> store.create(job, properties.maxAttempts(),
+                            properties.safety().retryDelay(), activeJobLimit)))
                     .switchIfEmpty(Mono.error(() -> new ActiveJobLimitReached(activeJobLimit,
                             properties.activeJobs().retryAfter().toSeconds())))
-                    .flatMap(created -> remember(job.tenantId(), idempotencyKey, requestHash, created.id())
-                            .thenReturn(new Created(created))));
-            return earlier(job.tenantId(), idempotencyKey, requestHash).<Outcome>map(Replayed::new)
-                    .switchIfEmpty(fresh);
+                    .flatMap(created -> (idempotencyKey == null ? Mono.<Void>empty()
+                            : remember(job.tenantId(), idempotencyKey, requestHash, created.id()))
+                            .thenReturn(new Created(created)));
+            return idempotencyKey == null ? fresh
+                    : earlier(job.tenantId(), idempotencyKey, requestHash).<Outcome>map(Replayed::new)
+                            .switchIfEmpty(fresh);
         });
         // Its prompt check starts once the transaction has committed the job.
         return transaction.transactional(work)
@@ -106,6 +122,25 @@ public class JobIntake {
      */
     public Mono<Job> replay(String tenantId, String idempotencyKey, String requestHash) {
         return stored(tenantId, idempotencyKey).flatMap(stored -> sameRequest(stored, requestHash));
+    }
+
+    /**
+     * Waits for the tenant's spend lock (held to the end of the transaction), then refuses with 402 when this
+     * month's spending plus the job's cost would pass the cap.
+     */
+    private Mono<Void> withinSpendCap(NewJob job, BigDecimal cap) {
+        if (cap == null) {
+            return Mono.empty();
+        }
+        BigDecimal cost = job.cost() == null ? BigDecimal.ZERO : job.cost();
+        Instant monthStart = YearMonth.now(ZoneOffset.UTC).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        return db.sql("select pg_advisory_xact_lock(:space, hashtext(:tenantId))")
+                .bind("space", SPEND_CAP_LOCKS)
+                .bind("tenantId", job.tenantId())
+                .then()
+                .then(Mono.defer(() -> usage.report(job.tenantId(), monthStart, null)))
+                .flatMap(report -> report.credits().add(cost).compareTo(cap) <= 0 ? Mono.<Void>empty()
+                        : Mono.error(new SpendCapReached(cost, report.credits(), cap)));
     }
 
     /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */

@@ -80,6 +80,32 @@ class IdempotencyAndLimitTest extends JobServiceTest {
         create(body).expectStatus().isOk();
     }
 
+    /** Ten concurrent creates of 1.5 credits against a cap of 6: exactly four fit, the rest are 402. */
+    @Test
+    void concurrentCreatesCannotPassTheTenantsSpendCapTogether() throws Exception {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        List<CompletableFuture<EntityExchangeResult<byte[]>>> creates = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Map<String, Object> body = jobBody(tenant, model, "a costly bird number " + i);
+            body.put("cost", 1.5);
+            body.put("monthlySpendCap", 6);
+            creates.add(CompletableFuture.supplyAsync(() -> create(body).expectBody().returnResult(), clients));
+        }
+        List<EntityExchangeResult<byte[]>> answers = new ArrayList<>();
+        for (var answer : creates) {
+            answers.add(answer.get(60, TimeUnit.SECONDS));
+        }
+
+        assertThat(answers).filteredOn(a -> a.getStatus().value() == 201).hasSize(4);
+        List<EntityExchangeResult<byte[]>> refused = answers.stream().filter(a -> a.getStatus().value() == 402).toList();
+        assertThat(refused).hasSize(6);
+        assertThat(new String(refused.get(0).getResponseBodyContent())).contains("\"limit\":6", "\"spent\":6",
+                "\"cost\":1.5");
+        Map<String, Object> usage = body(get("/internal/usage?tenantId={t}", tenant).expectStatus().isOk());
+        assertThat(((Number) usage.get("credits")).doubleValue()).isEqualTo(6.0);
+    }
+
     @Test
     void the25thConcurrentJobOfAKeyWithLimit24Gets429() throws Exception {
         String tenant = uniqueTenant();
