@@ -85,17 +85,14 @@ class IdempotencyAndLimitTest extends JobServiceTest {
     void concurrentCreatesCannotPassTheTenantsSpendCapTogether() throws Exception {
         String tenant = uniqueTenant();
         String model = uniqueModel();
-        List<CompletableFuture<EntityExchangeResult<byte[]>>> creates = new ArrayList<>();
+        List<Map<String, Object>> bodies = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             Map<String, Object> body = jobBody(tenant, model, "a costly bird number " + i);
             body.put("cost", 1.5);
             body.put("monthlySpendCap", 6);
-            creates.add(CompletableFuture.supplyAsync(() -> create(body).expectBody().returnResult(), clients));
+            bodies.add(body);
         }
-        List<EntityExchangeResult<byte[]>> answers = new ArrayList<>();
-        for (var answer : creates) {
-            answers.add(answer.get(60, TimeUnit.SECONDS));
-        }
+        List<EntityExchangeResult<byte[]>> answers = createAtOnce(bodies);
 
         assertThat(answers).filteredOn(a -> a.getStatus().value() == 201).hasSize(4);
         List<EntityExchangeResult<byte[]>> refused = answers.stream().filter(a -> a.getStatus().value() == 402).toList();
@@ -111,17 +108,14 @@ class IdempotencyAndLimitTest extends JobServiceTest {
         String tenant = uniqueTenant();
         String model = uniqueModel();
         String apiKey = "key-" + UUID.randomUUID();
-        List<CompletableFuture<EntityExchangeResult<byte[]>>> creates = new ArrayList<>();
+        List<Map<String, Object>> bodies = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             Map<String, Object> body = jobBody(tenant, model, "a bird number " + i);
             body.put("apiKeyId", apiKey);
             body.put("activeJobLimit", 24);
-            creates.add(CompletableFuture.supplyAsync(() -> create(body).expectBody().returnResult(), clients));
+            bodies.add(body);
         }
-        List<EntityExchangeResult<byte[]>> answers = new ArrayList<>();
-        for (var answer : creates) {
-            answers.add(answer.get(60, TimeUnit.SECONDS));
-        }
+        List<EntityExchangeResult<byte[]>> answers = createAtOnce(bodies);
 
         assertThat(answers).filteredOn(a -> a.getStatus().value() == 201).hasSize(24);
         List<EntityExchangeResult<byte[]>> refused = answers.stream().filter(a -> a.getStatus().value() == 429).toList();
@@ -143,5 +137,18 @@ class IdempotencyAndLimitTest extends JobServiceTest {
         // Other keys are not affected.
         body.put("apiKeyId", "another-key");
         create(body).expectStatus().isCreated();
+    }
+
+    /** Sends every create from its own client thread at once; the answers in the order of the bodies. */
+    private List<EntityExchangeResult<byte[]>> createAtOnce(List<Map<String, Object>> bodies) throws Exception {
+        List<CompletableFuture<EntityExchangeResult<byte[]>>> creates = new ArrayList<>();
+        for (Map<String, Object> body : bodies) {
+            creates.add(CompletableFuture.supplyAsync(() -> create(body).expectBody().returnResult(), clients));
+        }
+        List<EntityExchangeResult<byte[]>> answers = new ArrayList<>();
+        for (var answer : creates) {
+            answers.add(answer.get(60, TimeUnit.SECONDS));
+        }
+        return answers;
     }
 }

@@ -31,11 +31,10 @@ class CancelTest extends JobServiceTest {
 
     @Test
     void runningJobLearnsOfTheCancelInItsHeartbeatAndRecordsTheStepsRun() {
-        String tenant = uniqueTenant();
-        String model = uniqueModel();
-        Object jobId = queuedJob(tenant, model).get("id");
-        Map<String, Object> lease = lease("w", model, 0);
-        leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", 1, "totalSteps", 4)).expectStatus().isOk();
+        Running running = runningAtStep(1, 4);
+        String tenant = running.tenant();
+        Object jobId = running.jobId();
+        Map<String, Object> lease = running.lease();
 
         Map<String, Object> requested = body(cancel(jobId, tenant).expectStatus().isOk());
         assertThat(requested).containsEntry("status", "RUNNING").containsEntry("cancelRequested", true);
@@ -64,11 +63,9 @@ class CancelTest extends JobServiceTest {
      */
     @Test
     void aCancelAfterTheLastStepIsRefusedAndTheJobFinishes() {
-        String tenant = uniqueTenant();
-        String model = uniqueModel();
-        Object jobId = queuedJob(tenant, model).get("id");
-        Map<String, Object> lease = lease("w", model, 0);
-        leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", 4, "totalSteps", 4)).expectStatus().isOk();
+        Running running = runningAtStep(4, 4);
+        String tenant = running.tenant();
+        Object jobId = running.jobId();
 
         expectProblem(cancel(jobId, tenant), HttpStatus.CONFLICT);
 
@@ -79,11 +76,10 @@ class CancelTest extends JobServiceTest {
     /** The inference worker reports a cancel as a non-retryable failure; that ends CANCELLED too. */
     @Test
     void failureAfterACancelRequestEndsCancelled() {
-        String tenant = uniqueTenant();
-        String model = uniqueModel();
-        Object jobId = queuedJob(tenant, model).get("id");
-        Map<String, Object> lease = lease("w", model, 0);
-        leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", 3, "totalSteps", 4)).expectStatus().isOk();
+        Running running = runningAtStep(3, 4);
+        String tenant = running.tenant();
+        Object jobId = running.jobId();
+        Map<String, Object> lease = running.lease();
         cancel(jobId, tenant).expectStatus().isOk();
 
         leaseAction(lease.get("leaseId"), "fail", Map.of("message", "Cancelled on request after 3 steps",
@@ -112,5 +108,19 @@ class CancelTest extends JobServiceTest {
     private List<Map<String, Object>> events(Object jobId, String tenant) {
         return (List<Map<String, Object>>) (List<?>) get("/internal/jobs/{id}/events?tenantId={t}", jobId, tenant)
                 .expectStatus().isOk().expectBodyList(Map.class).returnResult().getResponseBody();
+    }
+
+    private record Running(String tenant, Object jobId, Map<String, Object> lease) {
+    }
+
+    /** A job of a new tenant, leased by a worker that has reported {@code step} of {@code totalSteps}. */
+    private Running runningAtStep(int step, int totalSteps) {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        Object jobId = queuedJob(tenant, model).get("id");
+        Map<String, Object> lease = lease("w", model, 0);
+        leaseAction(lease.get("leaseId"), "heartbeat", Map.of("step", step, "totalSteps", totalSteps))
+                .expectStatus().isOk();
+        return new Running(tenant, jobId, lease);
     }
 }
