@@ -121,6 +121,7 @@ public class WebhookDispatcher extends PeriodicTask {
                     headers.set("webhook-timestamp", Long.toString(timestamp));
                     if (due.secret() != null && !due.secret().isEmpty()) {
                         headers.set("webhook-signature", WebhookSigner.sign(due.secret(), messageId, timestamp, body));
+                        headers.set("X-BFL-Signature", WebhookSigner.signBodyAsBfl(due.secret(), body));
                     }
                     headers.set("User-Agent", "flux2-webhooks/1");
                 })
@@ -129,14 +130,20 @@ public class WebhookDispatcher extends PeriodicTask {
                 .timeout(settings.timeout().multipliedBy(2));
     }
 
+    /**
+     * An outcome (here and in {@link #failed}) is recorded only while the row still counts the attempts it had
+     * when claimed: a redelivery requested meanwhile starts the count again, and the old attempt's failure must
+     * not use it up or end it.
+     */
     private Mono<Void> delivered(UUID id, int attempt, int status) {
         return db.sql("""
                         update jobs.webhook_deliveries
                         set status = 'delivered', attempts = :attempts, last_status_code = :status, last_error = null,
                             delivered_at = now()
-                        where id = :id and status = 'pending'
+                        where id = :id and status = 'pending' and attempts = :claimed
                         """)
                 .bind("attempts", attempt)
+                .bind("claimed", attempt - 1)
                 .bind("status", status)
                 .bind("id", id)
                 .then();
@@ -152,9 +159,10 @@ public class WebhookDispatcher extends PeriodicTask {
                                                > window_started_at + :maxDurationMs * interval '1 millisecond'
                                           then 'failed' else 'pending' end,
                             next_attempt_at = now() + :delayMs * interval '1 millisecond'
-                        where id = :id and status = 'pending'
+                        where id = :id and status = 'pending' and attempts = :claimed
                         """)
                 .bind("attempts", attempt)
+                .bind("claimed", attempt - 1)
                 .bind("error", error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error)
                 .bind("giveUp", giveUp)
                 .bind("maxAttempts", settings.maxAttempts())

@@ -3,13 +3,14 @@ package io.flux2.jobs.webhooks;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
+import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Standard Webhooks signatures: {@code v1,} + base64(HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}")).
  * A secret {@code whsec_<base64>} is the base64-decoded bytes after the prefix; any other secret is used as
- * its UTF-8 bytes.
+ * its UTF-8 bytes. Deliveries also carry BFL's body signature ({@link #signBodyAsBfl}).
  */
 public final class WebhookSigner {
 
@@ -24,6 +25,21 @@ public final class WebhookSigner {
             mac.update(prefix);
             mac.update(body);
             return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /**
+     * The signature BFL's own client code checks, {@code sha256=} + hex(HMAC-SHA256(secret, body)) in header
+     * {@code X-BFL-Signature} (research/hosted-apis.md, "Webhooks"): the secret's UTF-8 bytes as given, so a
+     * receiver written for BFL verifies our deliveries unchanged.
+     */
+    public static String signBodyAsBfl(String secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }

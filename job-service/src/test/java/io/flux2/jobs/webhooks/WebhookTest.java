@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import javax.crypto.Mac;
@@ -39,6 +40,11 @@ class WebhookTest extends JobServiceTest {
             assertThat(hook.headers().get("webhook-signature"))
                     .isEqualTo("v1," + hmac(Base64.getDecoder().decode(SECRET.substring(6)), id, timestamp, hook.body()));
             assertThat(Long.parseLong(timestamp)).isCloseTo(Instant.now().getEpochSecond(), org.assertj.core.data.Offset.offset(30L));
+            // What a receiver written for BFL checks: hex HMAC-SHA256 of the raw body with the secret as given.
+            Mac bfl = Mac.getInstance("HmacSHA256");
+            bfl.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            assertThat(hook.headers().get("X-BFL-Signature"))
+                    .isEqualTo("sha256=" + HexFormat.of().formatHex(bfl.doFinal(hook.body())));
             assertThat(hook.headers().get("Content-Type")).startsWith("application/json");
 
             Map<?, ?> payload = json.readValue(hook.body(), Map.class);
