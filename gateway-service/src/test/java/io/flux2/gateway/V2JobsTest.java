@@ -141,7 +141,9 @@ class V2JobsTest extends GatewayTestBase {
         list = SERVICES.received("GET", "/internal/jobs");
         assertThat(list.get(list.size() - 1).query()).containsEntry("cursor", "1");
         v2("GET", "/v2/jobs?limit=1000", null, BOOTSTRAP_KEY).expectStatus().isEqualTo(422)
-                .expectBody().jsonPath("$.field").isEqualTo("limit");
+                .expectBody().jsonPath("$.field").isEqualTo("limit").jsonPath("$.limit").isEqualTo(100);
+        v2("GET", "/v2/jobs?limit=0", null, BOOTSTRAP_KEY).expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.field").isEqualTo("limit").jsonPath("$.limit").isEqualTo(1);
 
         v2("POST", "/v2/jobs/" + id + "/cancel", null, BOOTSTRAP_KEY).expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("cancelled");

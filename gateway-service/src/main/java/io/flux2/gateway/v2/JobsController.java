@@ -88,7 +88,8 @@ class JobsController {
         return authenticator.authenticate(request).flatMap(caller -> {
             int size = limit == null ? properties.defaultPageSize() : limit;
             if (size < 1 || size > properties.maxPageSize()) {
-                return Mono.error(ApiProblem.outOfRange("limit", properties.maxPageSize(),
+                // The bound it broke: 1 for too few, the configured page size for too many.
+                return Mono.error(ApiProblem.outOfRange("limit", size < 1 ? 1 : properties.maxPageSize(),
                         "limit must be between 1 and " + properties.maxPageSize()));
             }
             return jobs.list(caller.tenantId(), size, cursor).map(page -> {
