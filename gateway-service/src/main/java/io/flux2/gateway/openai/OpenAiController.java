@@ -177,7 +177,7 @@ class OpenAiController {
                 // the jobs already made for it are cancelled, not left running and billed.
                 .onErrorResume(error -> cancel(caller, made).then(Mono.error(error)))
                 .flatMap(created -> Flux.fromIterable(created)
-                        .flatMap(job -> waiter.await(job, caller.tenantId(), properties.maxWait()))
+                        .flatMap(job -> waiter.awaitOrFail(job, caller.tenantId(), properties.maxWait()))
                         .collectList()
                         .flatMap(finished -> answer(caller, finished, responseFormat, started)));
     }

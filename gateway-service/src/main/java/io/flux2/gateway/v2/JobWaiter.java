@@ -23,17 +23,32 @@ public class JobWaiter {
         this.pollInterval = properties.pollInterval();
     }
 
-    /** The job once terminal, or as it last read when {@code max} passed (also when reads failed meanwhile). */
+    /**
+     * The job once terminal, or as it last read when {@code max} passed. A read that fails (job-service
+     * restarting, its breaker open) is skipped: the job exists, a later read may reach it, and at worst the
+     * caller answers with the job as it last read (202) instead of an error that looks like nothing was created.
+     */
     public Mono<Job> await(Job job, String tenantId, Duration max) {
+        return await(job, tenantId, max, true);
+    }
+
+    /**
+     * As {@link #await(Job, String, Duration)}, but a failed read ends the wait with its error: for callers that
+     * have no "not finished yet" answer to give (the OpenAI facade answers images or an error).
+     */
+    public Mono<Job> awaitOrFail(Job job, String tenantId, Duration max) {
+        return await(job, tenantId, max, false);
+    }
+
+    private Mono<Job> await(Job job, String tenantId, Duration max, boolean skipFailedReads) {
         if (job.terminal() || max.isZero() || max.isNegative()) {
             return Mono.just(job);
         }
         return Flux.interval(pollInterval, pollInterval)
                 .onBackpressureDrop()
-                // A read that fails (job-service restarting, its breaker open) is skipped: the job exists, a later
-                // read may reach it, and at worst the caller gets the job as it last read instead of an error
-                // that would look like nothing was created.
-                .concatMap(tick -> jobs.find(job.id(), tenantId).onErrorResume(error -> Mono.empty()), 1)
+                .concatMap(tick -> skipFailedReads
+                        ? jobs.find(job.id(), tenantId).onErrorResume(error -> Mono.empty())
+                        : jobs.find(job.id(), tenantId), 1)
                 .takeUntil(Job::terminal)
                 .take(max)
                 .last(job);
