@@ -48,7 +48,7 @@ public class WebhookDeliveries {
         return db.sql("""
                         update jobs.webhook_deliveries d
                         set status = 'pending', attempts = 0, next_attempt_at = now(), window_started_at = now(),
-                            delivered_at = null
+                            delivered_at = null, claim_id = null
                         from jobs.jobs j
                         where d.id = :id and j.id = d.job_id and j.tenant_id = :tenantId
                         returning %s

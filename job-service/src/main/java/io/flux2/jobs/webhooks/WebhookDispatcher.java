@@ -68,7 +68,7 @@ public class WebhookDispatcher extends PeriodicTask {
         long claimMs = settings.timeout().toMillis() * 3 + 1000;
         return db.sql("""
                         update jobs.webhook_deliveries d
-                        set next_attempt_at = now() + :claimMs * interval '1 millisecond'
+                        set next_attempt_at = now() + :claimMs * interval '1 millisecond', claim_id = gen_random_uuid()
                         from jobs.jobs j
                         where j.id = d.job_id
                           and d.id in (select q.id from jobs.webhook_deliveries q
@@ -76,11 +76,11 @@ public class WebhookDispatcher extends PeriodicTask {
                                        order by q.next_attempt_at
                                        limit :batchSize
                                        for update skip locked)
-                        returning d.id, d.url, d.payload::text as payload, d.attempts, j.webhook_secret
+                        returning d.id, d.claim_id, d.url, d.payload::text as payload, d.attempts, j.webhook_secret
                         """)
                 .bind("claimMs", claimMs)
                 .bind("batchSize", settings.batchSize())
-                .map(row -> new Due(row.get("id", UUID.class), row.get("url", String.class),
+                .map(row -> new Due(row.get("id", UUID.class), row.get("claim_id", UUID.class), row.get("url", String.class),
                         row.get("payload", String.class), row.get("attempts", Integer.class),
                         row.get("webhook_secret", String.class)))
                 .all()
@@ -99,13 +99,13 @@ public class WebhookDispatcher extends PeriodicTask {
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(uri -> send(uri, due, body))
                 .flatMap(status -> status >= 200 && status < 300
-                        ? delivered(due.id(), attempt, status)
-                        : failed(due.id(), attempt, status, "HTTP " + status, false))
+                        ? delivered(due, attempt, status)
+                        : failed(due, attempt, status, "HTTP " + status, false))
                 .onErrorResume(e -> {
                     SsrfGuard.Refused refusal = refusal(e);
                     boolean refused = refusal != null && !refusal.mayPassLater() || e instanceof IllegalArgumentException;
                     log.info("Webhook delivery {} attempt {} failed: {}", due.id(), attempt, e.toString());
-                    return failed(due.id(), attempt, null, describe(e), refused);
+                    return failed(due, attempt, null, describe(e), refused);
                 });
     }
 
@@ -131,25 +131,24 @@ public class WebhookDispatcher extends PeriodicTask {
     }
 
     /**
-     * An outcome (here and in {@link #failed}) is recorded only while the row still counts the attempts it had
-     * when claimed: a redelivery requested meanwhile starts the count again, and the old attempt's failure must
-     * not use it up or end it.
+     * An outcome (here and in {@link #failed}) is recorded only under the claim the attempt was made in: a
+     * redelivery, or a later claim, meanwhile makes it stale, and it must not overwrite the newer attempt's.
      */
-    private Mono<Void> delivered(UUID id, int attempt, int status) {
+    private Mono<Void> delivered(Due due, int attempt, int status) {
         return db.sql("""
                         update jobs.webhook_deliveries
                         set status = 'delivered', attempts = :attempts, last_status_code = :status, last_error = null,
                             delivered_at = now()
-                        where id = :id and status = 'pending' and attempts = :claimed
+                        where id = :id and status = 'pending' and claim_id = :claim
                         """)
                 .bind("attempts", attempt)
-                .bind("claimed", attempt - 1)
+                .bind("claim", due.claimId())
                 .bind("status", status)
-                .bind("id", id)
+                .bind("id", due.id())
                 .then();
     }
 
-    private Mono<Void> failed(UUID id, int attempt, Integer status, String error, boolean giveUp) {
+    private Mono<Void> failed(Due due, int attempt, Integer status, String error, boolean giveUp) {
         long delayMs = backoff(attempt).toMillis();
         var spec = db.sql("""
                         update jobs.webhook_deliveries
@@ -159,16 +158,16 @@ public class WebhookDispatcher extends PeriodicTask {
                                                > window_started_at + :maxDurationMs * interval '1 millisecond'
                                           then 'failed' else 'pending' end,
                             next_attempt_at = now() + :delayMs * interval '1 millisecond'
-                        where id = :id and status = 'pending' and attempts = :claimed
+                        where id = :id and status = 'pending' and claim_id = :claim
                         """)
                 .bind("attempts", attempt)
-                .bind("claimed", attempt - 1)
+                .bind("claim", due.claimId())
                 .bind("error", error.length() > MAX_ERROR_LENGTH ? error.substring(0, MAX_ERROR_LENGTH) : error)
                 .bind("giveUp", giveUp)
                 .bind("maxAttempts", settings.maxAttempts())
                 .bind("delayMs", delayMs)
                 .bind("maxDurationMs", settings.maxDuration().toMillis())
-                .bind("id", id);
+                .bind("id", due.id());
         spec = status == null ? spec.bindNull("status", Integer.class) : spec.bind("status", status);
         return spec.then();
     }
@@ -199,6 +198,6 @@ public class WebhookDispatcher extends PeriodicTask {
         return null;
     }
 
-    private record Due(UUID id, String url, String payload, int attempts, String secret) {
+    private record Due(UUID id, UUID claimId, String url, String payload, int attempts, String secret) {
     }
 }
