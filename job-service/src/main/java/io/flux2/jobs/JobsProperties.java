@@ -24,6 +24,7 @@ public record JobsProperties(
         @NotNull @Valid Intake intake,
         @NotNull @Valid Idempotency idempotency,
         @NotNull @Valid ActiveJobs activeJobs,
+        @NotNull @Valid SpendCaps spendCaps,
         @NotNull @Valid Events events,
         @NotNull @Valid Listing listing,
         @NotNull @Valid Listen listen,
@@ -88,6 +89,15 @@ public record JobsProperties(
 
     /** @param retryAfter what the 429 of a reached active-job limit tells the client to wait */
     public record ActiveJobs(@NotNull Duration retryAfter) {
+    }
+
+    /**
+     * @param lockWait   how long a create of a capped tenant waits for the tenant's spend lock (held by the
+     *                   tenant's other creates, one at a time) before it is answered 429, so waiting creates do not
+     *                   hold the database connections every other request needs
+     * @param retryAfter what that 429 tells the client to wait
+     */
+    public record SpendCaps(@NotNull Duration lockWait, @NotNull Duration retryAfter) {
     }
 
     /**

@@ -10,6 +10,7 @@ import io.flux2.jobs.safety.SafetyGate;
 import io.flux2.jobs.store.JobStore;
 import io.flux2.jobs.store.NewJob;
 import io.flux2.jobs.usage.Usage;
+import io.r2dbc.spi.R2dbcException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -134,13 +135,30 @@ public class JobIntake {
         }
         BigDecimal cost = job.cost() == null ? BigDecimal.ZERO : job.cost();
         Instant monthStart = YearMonth.now(ZoneOffset.UTC).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        return db.sql("select pg_advisory_xact_lock(:space, hashtext(:tenantId))")
-                .bind("space", SPEND_CAP_LOCKS)
-                .bind("tenantId", job.tenantId())
+        // lock_timeout bounds the wait for the lock, then is lifted again for the rest of the transaction.
+        return db.sql("select set_config('lock_timeout', :wait, true)")
+                .bind("wait", properties.spendCaps().lockWait().toMillis() + "ms")
                 .then()
+                .then(Mono.defer(() -> db.sql("select pg_advisory_xact_lock(:space, hashtext(:tenantId))")
+                        .bind("space", SPEND_CAP_LOCKS)
+                        .bind("tenantId", job.tenantId())
+                        .then()))
+                .onErrorMap(JobIntake::isLockTimeout,
+                        e -> new TenantBusy(Math.max(1, properties.spendCaps().retryAfter().toSeconds())))
+                .then(Mono.defer(() -> db.sql("select set_config('lock_timeout', '0', true)").then()))
                 .then(Mono.defer(() -> usage.report(job.tenantId(), monthStart, null)))
                 .flatMap(report -> report.credits().add(cost).compareTo(cap) <= 0 ? Mono.<Void>empty()
                         : Mono.error(new SpendCapReached(cost, report.credits(), cap)));
+    }
+
+    /** PostgreSQL's lock_not_available (55P03), wherever the driver wrapped it. */
+    private static boolean isLockTimeout(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof R2dbcException r2dbc && "55P03".equals(r2dbc.getSqlState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The job an earlier create with this key made, if the hash matches; errors if it is in flight or differs. */

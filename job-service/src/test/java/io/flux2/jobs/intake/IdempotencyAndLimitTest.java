@@ -103,6 +103,28 @@ class IdempotencyAndLimitTest extends JobServiceTest {
         assertThat(((Number) usage.get("credits")).doubleValue()).isEqualTo(6.0);
     }
 
+    /** A create that waits for the tenant's spend lock longer than lock-wait is a 429, not a held connection. */
+    @Test
+    void aCreateWaitingTooLongForTheTenantsSpendLockIs429() throws Exception {
+        String tenant = uniqueTenant();
+        Map<String, Object> body = jobBody(tenant, uniqueModel(), "a patient bird");
+        body.put("cost", 1);
+        body.put("monthlySpendCap", 100);
+        try (Connection connection = DriverManager.getConnection(SharedTestInfra.postgres().jdbcUrl(), "postgres", "")) {
+            try (PreparedStatement lock = connection.prepareStatement("select pg_advisory_lock(4202, hashtext(?))")) {
+                lock.setString(1, tenant);
+                lock.execute();
+            }
+            create(body).expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
+                    .expectHeader().valueEquals("Retry-After", "1");
+            try (PreparedStatement unlock = connection.prepareStatement("select pg_advisory_unlock(4202, hashtext(?))")) {
+                unlock.setString(1, tenant);
+                unlock.execute();
+            }
+        }
+        create(body).expectStatus().isCreated();
+    }
+
     @Test
     void the25thConcurrentJobOfAKeyWithLimit24Gets429() throws Exception {
         String tenant = uniqueTenant();
