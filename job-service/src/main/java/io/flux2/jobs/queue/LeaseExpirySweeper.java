@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 
 /**
- * Takes back leases whose worker stopped heartbeating (pod killed, node lost): the job is queued again,
+ * Takes back leases whose worker stopped heartbeating (pod killed, node lost): the job is queued again after
+ * the same backoff as a retryable failure (a job that kills its worker must not take down the next one at once),
  * or fails once it has used all its attempts, or ends CANCELLED when a cancel was waiting for the worker.
  * One UPDATE does it all, so replicas sweeping at the same
  * time never both act on one job.
@@ -23,11 +24,13 @@ public class LeaseExpirySweeper extends PeriodicTask {
 
     private final Transitions transitions;
     private final QueueSignal signal;
+    private final JobsProperties.Retry retry;
 
     public LeaseExpirySweeper(Transitions transitions, QueueSignal signal, JobsProperties properties) {
         super("lease expiry sweep", properties.leases().expirySweepInterval());
         this.transitions = transitions;
         this.signal = signal;
+        this.retry = properties.retry();
     }
 
     @Override
@@ -46,13 +49,17 @@ public class LeaseExpirySweeper extends PeriodicTask {
                                 else j.details end,
                             lease_id = case when %1$s then j.lease_id else null end,
                             progress = case when %1$s then j.progress else 0 end,
-                            lease_expires_at = null, available_at = now(), updated_at = now()
+                            lease_expires_at = null, updated_at = now(),
+                            available_at = case when %1$s then j.available_at
+                                else now() + least(:backoffMs * power(2, j.attempts - 1), :maxBackoffMs)
+                                             * interval '1 millisecond' end
                         where j.status = 'RUNNING' and j.lease_expires_at < now()
                         """.formatted(giveUp),
                         "'LEASE_EXPIRED'",
                         "jsonb_build_object('status', c.status, 'workerId', c.lease_owner, 'attempt', c.attempts, "
                                 + "'stepsRun', c.steps_run)",
-                        spec -> spec)
+                        spec -> spec.bind("backoffMs", retry.initialBackoff().toMillis())
+                                .bind("maxBackoffMs", retry.maxBackoff().toMillis()))
                 .doOnNext(job -> {
                     log.info("Lease of job {} (worker {}, attempt {}) expired; job is now {}",
                             job.id(), job.leaseOwner(), job.attempts(), job.status());
