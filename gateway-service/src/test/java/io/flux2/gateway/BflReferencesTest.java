@@ -6,7 +6,9 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
 import tools.jackson.databind.JsonNode;
 
 /** BFL's /v1 with references, webhooks and the issue 4 fields. */
@@ -84,6 +86,33 @@ class BflReferencesTest extends GatewayTestBase {
                 .expectBody().jsonPath("$.field").isEqualTo("input_image_2")
                 .jsonPath("$.detail").value(d -> assertThat((String) d).contains("source is not an image"));
         assertThat(SERVICES.received("POST", "/internal/jobs")).hasSize(before);
+    }
+
+    /**
+     * A retry of a committed submit is answered from the job: its price comes from the references the job keeps
+     * as asset ids, and the client's reference URL (which may have expired meanwhile) is not fetched again.
+     */
+    @Test
+    void aRetriedSubmitWithReferencesIsAnsweredWithoutFetchingThemAgain() {
+        String url = "https://img.test/retry-" + UUID.randomUUID() + "-64x64.png";
+        Map<String, Object> body = Map.of("prompt", "edit it", "input_image", url);
+        String key = "retry-refs-" + UUID.randomUUID();
+        JsonNode first = web.post().uri("/v1/flux-2-pro").header("x-key", BOOTSTRAP_KEY).header("Idempotency-Key", key)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
+                .expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody();
+        long fetches = SERVICES.received("POST", "/internal/assets/references").stream()
+                .filter(r -> url.equals(r.body().path("source").asString(null))).count();
+
+        JsonNode retry = web.post().uri("/v1/flux-2-pro").header("x-key", BOOTSTRAP_KEY).header("Idempotency-Key", key)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
+                .expectStatus().isOk().expectHeader().valueEquals("Idempotent-Replayed", "true")
+                .expectBody(JsonNode.class).returnResult().getResponseBody();
+
+        assertThat(retry.get("id")).isEqualTo(first.get("id"));
+        assertThat(retry.get("cost")).isEqualTo(first.get("cost"));
+        assertThat(retry.get("input_mp")).isEqualTo(first.get("input_mp"));
+        assertThat(SERVICES.received("POST", "/internal/assets/references").stream()
+                .filter(r -> url.equals(r.body().path("source").asString(null))).count()).isEqualTo(fetches);
     }
 
     /** asset-service's limit reaches the client, and a too-large image stays a 413. */

@@ -180,6 +180,18 @@ final class FakeServices implements AutoCloseable {
                     jobs.put(cancelled.get("id").asString(), cancelled);
                     send(exchange, 200, cancelled);
                 }
+            } else if (method.equals("GET") && path.equals("/internal/jobs/by-idempotency-key")) {
+                Idempotent earlier = idempotencyKeys.get(query.get("tenantId") + "|" + query.get("idempotencyKey"));
+                if (earlier == null) {
+                    problem(exchange, 404);
+                } else if (!earlier.hash().equals(query.get("requestHash"))) {
+                    ObjectNode problem = problemBody(422, "Idempotency-Key reused with another body");
+                    problem.put("field", "Idempotency-Key");
+                    sendProblem(exchange, 422, problem, null);
+                } else {
+                    exchange.getResponseHeaders().add("Idempotent-Replayed", "true");
+                    send(exchange, 200, jobs.get(earlier.jobId()));
+                }
             } else if (method.equals("GET") && path.matches("/internal/jobs/[^/]+/events/stream")) {
                 ObjectNode job = owned(segments[3], query);
                 if (job == null) {

@@ -6,6 +6,7 @@ import io.flux2.gateway.ratelimit.RateLimiter;
 import io.flux2.gateway.tiers.Tier;
 import io.flux2.gateway.upstream.AssetServiceClient;
 import io.flux2.gateway.upstream.GenerationRequest;
+import io.flux2.gateway.upstream.Job;
 import io.flux2.gateway.upstream.JobServiceClient;
 import io.flux2.gateway.upstream.NewJob;
 import java.util.List;
@@ -70,8 +71,22 @@ public class JobSubmitter {
         // the spend cap, which would count the job it is asking about (a 402 would read as "nothing created").
         return checkTier(caller, tier)
                 .then(Mono.defer(() -> jobs.replay(caller.tenantId(), idempotency.key(), idempotency.requestHash())))
-                .flatMap(replayed -> prepare(caller, valid).map(prepared -> new Submitted(replayed, prepared.quote())))
+                .flatMap(replayed -> storedQuote(caller, tier, replayed.job()).map(quote -> new Submitted(replayed, quote)))
                 .switchIfEmpty(fresh);
+    }
+
+    /**
+     * The price of a job already made, from what it stored: its size and the references it keeps as asset ids.
+     * A replay does not fetch the client's reference URLs again (they may have expired since).
+     */
+    private Mono<Pricing.Quote> storedQuote(Caller caller, Tier tier, Job job) {
+        GenerationRequest request = job.request();
+        List<String> references = request.references() == null ? List.of() : request.references();
+        return Flux.fromIterable(references)
+                .concatMap(assetId -> assets.storeReference(caller.tenantId(), assetId, "input_image"))
+                .map(a -> new Pricing.Size(a.width() == null ? 0 : a.width(), a.height() == null ? 0 : a.height()))
+                .collectList()
+                .map(sizes -> Pricing.quote(tier, request.width(), request.height(), sizes));
     }
 
     /** Everything but the job: for quotes. References are stored (deduplicated), so their ids can be reused. */
