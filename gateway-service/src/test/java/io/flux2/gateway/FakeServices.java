@@ -184,13 +184,8 @@ final class FakeServices implements AutoCloseable {
                 Idempotent earlier = idempotencyKeys.get(query.get("tenantId") + "|" + query.get("idempotencyKey"));
                 if (earlier == null) {
                     problem(exchange, 404);
-                } else if (!earlier.hash().equals(query.get("requestHash"))) {
-                    ObjectNode problem = problemBody(422, "Idempotency-Key reused with another body");
-                    problem.put("field", "Idempotency-Key");
-                    sendProblem(exchange, 422, problem, null);
                 } else {
-                    exchange.getResponseHeaders().add("Idempotent-Replayed", "true");
-                    send(exchange, 200, jobs.get(earlier.jobId()));
+                    replay(exchange, earlier, query.get("requestHash"));
                 }
             } else if (method.equals("GET") && path.matches("/internal/jobs/[^/]+/events/stream")) {
                 ObjectNode job = owned(segments[3], query);
@@ -281,14 +276,7 @@ final class FakeServices implements AutoCloseable {
             }
             Idempotent earlier = idempotencyKeys.get(scopedKey);
             if (earlier != null) {
-                if (!earlier.hash().equals(body.get("requestHash").asString())) {
-                    ObjectNode problem = problemBody(422, "Idempotency-Key reused with another body");
-                    problem.put("field", "Idempotency-Key");
-                    sendProblem(exchange, 422, problem, null);
-                    return;
-                }
-                exchange.getResponseHeaders().add("Idempotent-Replayed", "true");
-                send(exchange, 200, jobs.get(earlier.jobId()));
+                replay(exchange, earlier, body.get("requestHash").asString());
                 return;
             }
         }
@@ -375,6 +363,18 @@ final class FakeServices implements AutoCloseable {
                     .getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
+    }
+
+    /** As job-service answers a known Idempotency-Key: the earlier job for the same hash, else a 422. */
+    private void replay(HttpExchange exchange, Idempotent earlier, String requestHash) throws IOException {
+        if (!earlier.hash().equals(requestHash)) {
+            ObjectNode problem = problemBody(422, "Idempotency-Key reused with another body");
+            problem.put("field", "Idempotency-Key");
+            sendProblem(exchange, 422, problem, null);
+            return;
+        }
+        exchange.getResponseHeaders().add("Idempotent-Replayed", "true");
+        send(exchange, 200, jobs.get(earlier.jobId()));
     }
 
     private void storeReference(HttpExchange exchange, JsonNode body) throws IOException {

@@ -84,7 +84,7 @@ public class JobSubmitter {
         List<String> references = request.references() == null ? List.of() : request.references();
         return Flux.fromIterable(references)
                 .concatMap(assetId -> assets.storeReference(caller.tenantId(), assetId, "input_image"))
-                .map(a -> new Pricing.Size(a.width() == null ? 0 : a.width(), a.height() == null ? 0 : a.height()))
+                .map(JobSubmitter::size)
                 .collectList()
                 .map(sizes -> Pricing.quote(tier, request.width(), request.height(), sizes));
     }
@@ -110,10 +110,7 @@ public class JobSubmitter {
                 .collectList()
                 .map(stored -> {
                     GenerationRequest generation = valid.generation();
-                    List<Pricing.Size> sizes = stored.stream()
-                            .map(a -> new Pricing.Size(a.width() == null ? 0 : a.width(),
-                                    a.height() == null ? 0 : a.height()))
-                            .toList();
+                    List<Pricing.Size> sizes = stored.stream().map(JobSubmitter::size).toList();
                     if (!stored.isEmpty()) {
                         generation = generation.withReferences(stored.stream().map(AssetServiceClient.Asset::id).toList());
                     }
@@ -126,6 +123,11 @@ public class JobSubmitter {
                     Pricing.Quote quote = Pricing.quote(valid.tier(), generation.width(), generation.height(), sizes);
                     return new Prepared(valid, generation, quote);
                 });
+    }
+
+    /** A stored reference's size; 0 x 0 when asset-service could not read it. */
+    private static Pricing.Size size(AssetServiceClient.Asset asset) {
+        return new Pricing.Size(asset.width() == null ? 0 : asset.width(), asset.height() == null ? 0 : asset.height());
     }
 
     /**

@@ -19,15 +19,7 @@ public final class WebhookSigner {
 
     public static String sign(String secret, String messageId, long timestampSeconds, byte[] body) {
         byte[] prefix = (messageId + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8);
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key(secret), "HmacSHA256"));
-            mac.update(prefix);
-            mac.update(body);
-            return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return "v1," + Base64.getEncoder().encodeToString(hmacSha256(key(secret), prefix, body));
     }
 
     /**
@@ -36,10 +28,17 @@ public final class WebhookSigner {
      * receiver written for BFL verifies our deliveries unchanged.
      */
     public static String signBodyAsBfl(String secret, byte[] body) {
+        return "sha256=" + HexFormat.of().formatHex(hmacSha256(secret.getBytes(StandardCharsets.UTF_8), body));
+    }
+
+    private static byte[] hmacSha256(byte[] key, byte[]... parts) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            for (byte[] part : parts) {
+                mac.update(part);
+            }
+            return mac.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
