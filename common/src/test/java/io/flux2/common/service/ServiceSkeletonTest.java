@@ -42,6 +42,11 @@ class ServiceSkeletonTest {
                 return "fine";
             }
 
+            @GetMapping("/public/later")
+            reactor.core.publisher.Mono<String> later() {
+                return reactor.core.publisher.Mono.delay(java.time.Duration.ofMillis(50)).thenReturn("later");
+            }
+
             @GetMapping("/public/size")
             String size(@RequestParam int width) {
                 if (width % 16 != 0) {
@@ -119,5 +124,47 @@ class ServiceSkeletonTest {
         client().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
         client().get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
         client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+    }
+
+    /**
+     * A client that sends its next request on the same connection before the server has wound down the
+     * previous exchange (pipelining, or simply a fast client after an answer finished on another thread) must
+     * still get every answer. Reactor Netty 1.3.6 stopped reading such a connection once a buffered request was
+     * answered at once: the gateway hung on a keep-alive client after an answer it gave itself (422) followed
+     * one that came from job-service.
+     */
+    @Test
+    void aKeepAliveConnectionIsStillReadAfterABufferedRequestIsAnsweredAtOnce() throws Exception {
+        String later = "GET /public/later HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        String atOnce = "GET /public/size?width=16 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            out.write((later + atOnce).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readBody(in)).isEqualTo("later");
+            assertThat(readBody(in)).isEqualTo("fine");
+            out.write(atOnce.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(readBody(in)).as("third request on the same connection").isEqualTo("fine");
+        }
+    }
+
+    /** One HTTP/1.1 response with a Content-Length body; the socket's timeout fails the test if none comes. */
+    private static String readBody(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        int length = head.toString().lines()
+                .filter(line -> line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:"))
+                .mapToInt(line -> Integer.parseInt(line.substring(line.indexOf(':') + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("no Content-Length in " + head));
+        return new String(in.readNBytes(length), java.nio.charset.StandardCharsets.UTF_8);
     }
 }
