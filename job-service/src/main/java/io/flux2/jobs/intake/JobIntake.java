@@ -12,7 +12,6 @@ import io.flux2.jobs.store.NewJob;
 import io.flux2.jobs.usage.Usage;
 import io.r2dbc.spi.R2dbcException;
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Objects;
@@ -134,7 +133,6 @@ public class JobIntake {
             return Mono.empty();
         }
         BigDecimal cost = job.cost() == null ? BigDecimal.ZERO : job.cost();
-        Instant monthStart = YearMonth.now(ZoneOffset.UTC).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
         // lock_timeout bounds the wait for the lock, then is lifted again for the rest of the transaction.
         return db.sql("select set_config('lock_timeout', :wait, true)")
                 .bind("wait", properties.spendCaps().lockWait().toMillis() + "ms")
@@ -146,9 +144,9 @@ public class JobIntake {
                 .onErrorMap(JobIntake::isLockTimeout,
                         e -> new TenantBusy(Math.max(1, properties.spendCaps().retryAfter().toSeconds())))
                 .then(Mono.defer(() -> db.sql("select set_config('lock_timeout', '0', true)").then()))
-                .then(Mono.defer(() -> usage.report(job.tenantId(), monthStart, null)))
-                .flatMap(report -> report.credits().add(cost).compareTo(cap) <= 0 ? Mono.<Void>empty()
-                        : Mono.error(new SpendCapReached(cost, report.credits(), cap)));
+                .then(Mono.defer(() -> usage.spentIn(job.tenantId(), YearMonth.now(ZoneOffset.UTC))))
+                .flatMap(spent -> spent.add(cost).compareTo(cap) <= 0 ? Mono.<Void>empty()
+                        : Mono.error(new SpendCapReached(cost, spent, cap)));
     }
 
     /** PostgreSQL's lock_not_available (55P03), wherever the driver wrapped it. */

@@ -3,6 +3,7 @@ package io.flux2.jobs.usage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.util.Map;
 import java.util.TreeMap;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -34,15 +35,22 @@ public class Usage {
     /** A job's billed credits, as SQL over {@code jobs.jobs j}: its cost times its billed share. */
     public static final String BILLED_CREDITS = "coalesce(j.cost, 0) * " + share();
 
+    /** The billing rule above, in SQL (V6__monthly_spend.sql), so usage, retention and spend caps share it. */
     private static String share() {
-        return """
-                (case
-                     when j.status = 'ERROR' then 0
-                     when j.status = 'CANCELLED' then
-                         case when coalesce(j.total_steps, 0) > 0
-                              then least(coalesce(j.steps_run, 0)::numeric / j.total_steps, 1) else 0 end
-                     else 1
-                 end)""";
+        return "jobs.billed_share(j.status, j.steps_run, j.total_steps)";
+    }
+
+    /**
+     * What the tenant was billed for jobs created in the given month (UTC), deleted ones included: one row kept
+     * by a trigger as jobs change, so a capped create costs the same however many jobs the month holds.
+     */
+    public Mono<BigDecimal> spentIn(String tenantId, YearMonth month) {
+        return db.sql("select credits from jobs.monthly_spend where tenant_id = :tenantId and month = :month")
+                .bind("tenantId", tenantId)
+                .bind("month", month.atDay(1))
+                .map(row -> row.get("credits", BigDecimal.class))
+                .one()
+                .defaultIfEmpty(BigDecimal.ZERO);
     }
 
     /**

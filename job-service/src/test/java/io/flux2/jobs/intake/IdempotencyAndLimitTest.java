@@ -103,6 +103,34 @@ class IdempotencyAndLimitTest extends JobServiceTest {
         assertThat(((Number) usage.get("credits")).doubleValue()).isEqualTo(6.0);
     }
 
+    /** The cap counts what is billed: a cancelled job that never ran and a refused prompt leave room. */
+    @Test
+    void theSpendCapCountsOnlyWhatIsBilled() {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        List<Object> jobs = new ArrayList<>();
+        for (String prompt : new String[] {"a costly owl", "a costly heron", "a costly wren"}) {
+            jobs.add(body(create(cappedBody(tenant, model, prompt)).expectStatus().isCreated()).get("id"));
+        }
+        expectProblem(create(cappedBody(tenant, model, "one owl too many")), HttpStatus.PAYMENT_REQUIRED);
+
+        post("/internal/jobs/{id}/cancel?tenantId={t}", jobs.get(0), tenant).exchange().expectStatus().isOk();
+        Object refused = body(create(cappedBody(tenant, model, "something forbidden")).expectStatus().isCreated())
+                .get("id");
+        awaitStatus(refused, tenant, "REQUEST_MODERATED");
+        create(cappedBody(tenant, model, "the owl that fits now")).expectStatus().isCreated();
+        expectProblem(create(cappedBody(tenant, model, "and no more")), HttpStatus.PAYMENT_REQUIRED);
+        Map<String, Object> usage = body(get("/internal/usage?tenantId={t}", tenant).expectStatus().isOk());
+        assertThat(((Number) usage.get("credits")).doubleValue()).isEqualTo(6.0);
+    }
+
+    private static Map<String, Object> cappedBody(String tenant, String model, String prompt) {
+        Map<String, Object> body = jobBody(tenant, model, prompt);
+        body.put("cost", 2);
+        body.put("monthlySpendCap", 6);
+        return body;
+    }
+
     /** A create that waits for the tenant's spend lock longer than lock-wait is a 429, not a held connection. */
     @Test
     void aCreateWaitingTooLongForTheTenantsSpendLockIs429() throws Exception {

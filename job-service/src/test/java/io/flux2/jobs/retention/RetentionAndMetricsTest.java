@@ -22,6 +22,7 @@ class RetentionAndMetricsTest extends JobServiceTest {
         String model = uniqueModel();
         Map<String, Object> oldBody = jobBody(tenant, model, "an old picture");
         oldBody.put("idempotencyKey", "old-key");
+        oldBody.put("cost", 3);
         Object old = body(create(oldBody).expectStatus().isCreated()).get("id");
         awaitStatus(old, tenant, "QUEUED");
         Map<String, Object> ready = runToReady(old, tenant, model, 1);
@@ -48,6 +49,11 @@ class RetentionAndMetricsTest extends JobServiceTest {
         assertThat(body(get("/internal/usage?tenantId={t}", tenant).expectStatus().isOk())).isEqualTo(usageBefore);
         assertThat(((Number) usageBefore.get("megapixels")).doubleValue()).isPositive();
         assertThat(usageBefore).containsEntry("jobs", 2);
+        assertThat(((Number) usageBefore.get("credits")).doubleValue()).isEqualTo(3.0);
+        Map<String, Object> overTheCap = jobBody(tenant, uniqueModel(), "one credit past the cap");
+        overTheCap.put("cost", 1);
+        overTheCap.put("monthlySpendCap", 3.5);
+        expectProblem(create(overTheCap), HttpStatus.PAYMENT_REQUIRED);
         // The key went with its job: the same key now creates a new job.
         assertThat(body(create(oldBody).expectStatus().isCreated()).get("id")).isNotEqualTo(old);
         getJob(fresh, tenant);
