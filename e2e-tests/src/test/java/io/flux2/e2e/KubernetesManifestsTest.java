@@ -88,6 +88,45 @@ class KubernetesManifestsTest {
         }
     }
 
+    /** Probes, metrics and circuit-breaker state stay off the one port the internet reaches. */
+    @Test
+    void theGatewaysActuatorIsNotOnItsPublicPort() {
+        Map<String, Object> container = container(find("Deployment", "gateway-service"));
+        assertThat(env(container)).containsEntry("MANAGEMENT_SERVER_PORT", "9080");
+        assertThat(list(container.get("ports"))).anySatisfy(port -> assertThat(port)
+                .containsEntry("name", "management").containsEntry("containerPort", 9080));
+        for (String probe : List.of("readinessProbe", "livenessProbe")) {
+            assertThat(map(map(container, probe), "httpGet")).as(probe).containsEntry("port", "management");
+        }
+        assertThat(list(map(find("ServiceMonitor", "flux2-gateway"), "spec").get("endpoints")))
+                .allSatisfy(endpoint -> assertThat(endpoint).containsEntry("port", "management"));
+    }
+
+    /** The settings a deployment cannot do without: its own admin key, and URLs that clients can resolve. */
+    @Test
+    void secretsAndConfigurationNameTheAdminKeyAndThePublicStoreAddress() {
+        assertThat(map(find("Secret", "flux2-secrets"), "stringData")).containsKey("FLUX_GATEWAY_ADMIN_KEY");
+        assertThat(map(find("ConfigMap", "flux2-config"), "data")).containsKey("FLUX_ASSETS_S3_PUBLIC_ENDPOINT");
+    }
+
+    /** The image check is mandatory: safety-service refuses to start without its classifier package. */
+    @Test
+    void safetyServiceRequiresItsImageClassifierFromTheModelsVolume() {
+        Map<String, Object> container = container(find("Deployment", "safety-service"));
+        Map<String, String> env = env(container);
+        assertThat(env).containsEntry("FLUX_SAFETY_IMAGE_CLASSIFIER_REQUIRED", "true");
+        String mountPath = (String) list(container.get("volumeMounts")).get(0).get("mountPath");
+        assertThat(env.get("FLUX_SAFETY_CLASSIFIER_PACKAGE")).startsWith(mountPath + "/");
+    }
+
+    private static Map<String, String> env(Map<String, Object> container) {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (Map<String, Object> entry : list(container.get("env"))) {
+            env.put((String) entry.get("name"), String.valueOf(entry.get("value")));
+        }
+        return env;
+    }
+
     private static Map<String, Object> find(String kind, String name) {
         return documents.stream()
                 .filter(d -> kind.equals(d.get("kind")) && name.equals(map(d, "metadata").get("name")))
