@@ -71,6 +71,26 @@ public class Assets {
                 });
     }
 
+    /**
+     * A reference from an asset the tenant holds, named by its id. A reference is used as it is, and its last use
+     * is now, so one reused by id every day is never swept. An output (JPEG, PNG or WebP, with provenance) becomes
+     * a reference like any uploaded image: checked and normalised to PNG, which is all a worker has to read.
+     */
+    public Mono<Stored> asReference(UUID id, String tenantId, String jobId) {
+        return find(id, tenantId).flatMap(asset -> {
+            if (AssetKind.REFERENCE.wire().equals(asset.kind())) {
+                return catalog.touch(asset.id(), now()).thenReturn(new Stored(asset, false));
+            }
+            return store.open(asset.key())
+                    .flatMap(in -> Mono.fromCallable(() -> {
+                        try (in) {
+                            return in.readAllBytes();
+                        }
+                    }).subscribeOn(Schedulers.boundedElastic()))
+                    .flatMap(bytes -> storeReference(tenantId, jobId, bytes));
+        });
+    }
+
     /** An existing reference with these bytes whose object is still there; its last use is now. */
     private Mono<Stored> reuse(String tenantId, String sha) {
         return catalog.findReference(tenantId, sha)

@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
 /**
  * Turns the {@code source} of a reference into a stored asset: an {@code http(s)} URL (fetched through the
  * SSRF guard), a data URI or bare base64 (decoded within the size limit), or the id of an asset the tenant
- * already holds (reused as it is).
+ * already holds (a reference as it is, an output normalised into a reference).
  */
 public class ReferenceSources {
 
@@ -38,7 +38,7 @@ public class ReferenceSources {
         }
         String trimmed = source.strip();
         if (UUID_LIKE.matcher(trimmed).matches()) {
-            return assets.find(UUID.fromString(trimmed), tenantId).map(asset -> new Assets.Stored(asset, false));
+            return assets.asReference(UUID.fromString(trimmed), tenantId, jobId);
         }
         if (trimmed.regionMatches(true, 0, "data:", 0, 5)) {
             return Mono.fromCallable(() -> dataUri(trimmed)).flatMap(bytes -> assets.storeReference(tenantId, jobId, bytes));

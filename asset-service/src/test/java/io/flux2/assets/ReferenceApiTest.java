@@ -313,6 +313,42 @@ class ReferenceApiTest extends AssetTestSupport {
                 .expectBody().jsonPath("$.field").isEqualTo("contentType");
     }
 
+    /** "Edit my last picture": an output named by its id becomes a PNG reference a worker can read. */
+    @Test
+    void anOutputNamedByItsIdBecomesAPngReference() {
+        Asset output = client.post().uri("/internal/assets?tenantId=tenant-e&kind=output&jobId=job-1&format=webp")
+                .header(InternalTokenFilter.HEADER, TOKEN).contentType(MediaType.IMAGE_PNG)
+                .bodyValue(randomPng(40, 24, 11))
+                .exchange().expectStatus().isCreated().expectBody(Asset.class).returnResult().getResponseBody();
+        assertThat(output).isNotNull();
+
+        Asset reference = reference("tenant-e", output.id().toString()).expectStatus().isCreated()
+                .expectBody(Asset.class).returnResult().getResponseBody();
+        assertThat(reference).isNotNull();
+        assertThat(reference.id()).isNotEqualTo(output.id());
+        assertThat(reference.kind()).isEqualTo("reference");
+        assertThat(reference.contentType()).isEqualTo("image/png");
+        BufferedImage decoded = read(content(reference));
+        assertThat(decoded.getWidth()).isEqualTo(40);
+        assertThat(decoded.getHeight()).isEqualTo(24);
+        reference("tenant-other", output.id().toString()).expectStatus().isNotFound();
+    }
+
+    /** A reference used by id counts as used: the retention sweep measures from its last use. */
+    @Test
+    void aReferenceReusedByIdIsTouched() {
+        Asset first = reference("tenant-t", Base64.getEncoder().encodeToString(randomPng(20, 20, 12)))
+                .expectStatus().isCreated().expectBody(Asset.class).returnResult().getResponseBody();
+        assertThat(first).isNotNull();
+        db.sql("update assets.assets set last_used_at = now() - interval '20 days' where id = :id")
+                .bind("id", first.id()).then().block();
+        reference("tenant-t", first.id().toString()).expectStatus().isOk();
+        Boolean recent = db.sql("select last_used_at > now() - interval '1 minute' as recent from assets.assets "
+                        + "where id = :id")
+                .bind("id", first.id()).map(row -> row.get("recent", Boolean.class)).one().block();
+        assertThat(recent).isTrue();
+    }
+
     // --- outputs -------------------------------------------------------------------------------------------
 
     @Test
