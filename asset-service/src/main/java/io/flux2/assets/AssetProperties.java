@@ -28,7 +28,7 @@ public record AssetProperties(@Valid @NotNull S3 s3, Long maxBytes, Duration url
         maxBytes = maxBytes == null ? 32L * 1024 * 1024 : maxBytes;
         urlTtl = urlTtl == null ? Duration.ofMinutes(10) : urlTtl;
         maxUrlTtl = maxUrlTtl == null ? Duration.ofDays(1) : maxUrlTtl;
-        images = images == null ? new Images(null, null, null, null) : images;
+        images = images == null ? new Images(null, null, null, null, null) : images;
         fetch = fetch == null ? new Fetch(null, null, null, null) : fetch;
         retention = retention == null ? new Retention(null, null, null, null, null) : retention;
     }
@@ -41,9 +41,13 @@ public record AssetProperties(@Valid @NotNull S3 s3, Long maxBytes, Duration url
      * @param maxTrailingBytes  bytes tolerated after the image's end marker (PNG IEND, JPEG EOI, RIFF size);
      *                          more means another file rides along (polyglot)
      * @param maxConcurrentDecodes decodes at once, so memory stays bounded under load
+     * @param decodeWait        how long an image waits for a decode slot before the answer is 503; well inside a
+     *                          worker's lease, as its output upload waits here too
      */
-    public record Images(Long maxPixels, Integer maxSide, Integer maxTrailingBytes, Integer maxConcurrentDecodes) {
+    public record Images(Long maxPixels, Integer maxSide, Integer maxTrailingBytes, Integer maxConcurrentDecodes,
+            Duration decodeWait) {
         public Images {
+            decodeWait = decodeWait == null ? Duration.ofSeconds(10) : decodeWait;
             maxPixels = maxPixels == null ? 4096L * 4096 : maxPixels;
             maxSide = maxSide == null ? 8192 : maxSide;
             maxTrailingBytes = maxTrailingBytes == null ? 16 : maxTrailingBytes;

@@ -43,8 +43,8 @@ class InferenceConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(name = "flux.inference.worker.enabled", havingValue = "true", matchIfMissing = true)
     WorkerPool workerPool(InferenceProperties properties, ModelRegistry registry, PipelineFactory pipelines,
-            ServiceClients clients, ImageEncoder encoder) {
-        return new WorkerPool(properties.worker(), registry, pipelines, clients, encoder);
+            ServiceClients clients, ImageEncoder encoder, ApplicationEventPublisher events) {
+        return new WorkerPool(properties.worker(), registry, pipelines, clients, encoder, events);
     }
 
     @Bean

@@ -49,10 +49,12 @@ public class ImageCodec {
 
     private final ImageInspector inspector;
     private final Semaphore decodes;
+    private final java.time.Duration decodeWait;
 
     public ImageCodec(AssetProperties.Images limits) {
         this.inspector = new ImageInspector(limits);
         this.decodes = new Semaphore(limits.maxConcurrentDecodes());
+        this.decodeWait = limits.decodeWait();
     }
 
     public ImageInspector inspector() {
@@ -137,7 +139,7 @@ public class ImageCodec {
     private <T> T withPermit(java.util.function.Supplier<T> work) {
         boolean acquired;
         try {
-            acquired = decodes.tryAcquire(30, TimeUnit.SECONDS);
+            acquired = decodes.tryAcquire(decodeWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiProblem.unavailable("Interrupted while waiting to decode", 1);

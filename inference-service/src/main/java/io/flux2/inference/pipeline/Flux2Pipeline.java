@@ -167,7 +167,9 @@ public final class Flux2Pipeline implements AutoCloseable {
                 next.attach(generation);
                 x = next;
             }
-            if (!listener.afterStep(i + 1, steps)) {
+            // After the last step all the GPU work is done: stopping then would throw the image away and still
+            // bill every step, so the image is finished instead.
+            if (!listener.afterStep(i + 1, steps) && i + 1 < steps) {
                 throw new GenerationCancelledException(i + 1, steps);
             }
         }

@@ -46,6 +46,16 @@ class AssetServiceClient {
         }
     }
 
+    /** Deletes an asset this worker stored for a job it no longer holds; a repeat finds it gone (404). */
+    void delete(String assetId) {
+        client.idempotent(web -> web.delete()
+                .uri("/internal/assets/{id}", assetId)
+                .retrieve()
+                .onStatus(status -> status.value() == HttpStatus.NOT_FOUND.value(), response -> response.releaseBody()
+                        .then(reactor.core.publisher.Mono.empty()))
+                .toBodilessEntity()).block();
+    }
+
     /**
      * Stores a generated image; asset-service encodes it in {@code format} with provenance in the file.
      *

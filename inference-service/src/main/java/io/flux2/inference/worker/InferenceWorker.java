@@ -32,6 +32,7 @@ final class InferenceWorker implements Runnable {
 
     private volatile boolean stopping;
     private volatile boolean polling;
+    private volatile boolean sleeping;
     private volatile Thread thread;
 
     InferenceWorker(String workerId, ModelRegistry models, PipelineFactory pipelineFactory, JobServiceClient jobs,
@@ -106,18 +107,24 @@ final class InferenceWorker implements Runnable {
     }
 
     private void sleep(Duration delay) {
+        sleeping = true;
         try {
-            Thread.sleep(delay.toMillis());
+            if (!stopping) {
+                Thread.sleep(delay.toMillis());
+            }
         } catch (InterruptedException e) {
             // woken for shutdown; the loop checks the flag
+        } finally {
+            sleeping = false;
+            Thread.interrupted();
         }
     }
 
-    /** Stops after the current step or poll; an idle long-poll is interrupted rather than waited for. */
+    /** Stops after the current step or poll; an idle long-poll or a backoff is interrupted, not waited for. */
     void requestStop() {
         stopping = true;
         Thread running = thread;
-        if (running != null && polling) {
+        if (running != null && (polling || sleeping)) {
             running.interrupt();
         }
     }

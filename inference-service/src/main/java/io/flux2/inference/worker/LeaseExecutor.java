@@ -72,10 +72,11 @@ class LeaseExecutor {
             long start = System.nanoTime();
             DecodedImage decoded = pipeline.generate(request, watch);
             EncodedImage image = encoder.encodePng(PixelConverter.toRgb(decoded), lease.model());
+            watch.renewBeforeUpload();
             LeaseMessages.Asset stored = assets.uploadOutput(lease.tenantId(), lease.jobId(), image, format,
                     lease.model());
             String assetId = stored.id();
-            jobs.complete(leaseId, new LeaseMessages.Completion(assetId, request.seed(), image.width(),
+            complete(lease, new LeaseMessages.Completion(assetId, request.seed(), image.width(),
                     image.height(), stored.contentType() == null ? format.contentType() : stored.contentType()));
             log.info("Job {} done: {}x{} {} steps, {} reference(s) in {} ms, asset {}", lease.jobId(),
                     decoded.width(), decoded.height(), request.steps(), request.references().size(),
@@ -101,6 +102,26 @@ class LeaseExecutor {
             log.error("Job {} failed", lease.jobId(), e);
             fail(leaseId, "Generation failed: " + e.getMessage(), true);
             return Outcome.FAILED;
+        } catch (Error e) {
+            // The JVM may be past saving (out of memory, a broken native library): the job goes back to the queue
+            // at once for another worker, and this thread ends, which marks the service broken (WorkerPool).
+            fail(leaseId, "The worker failed: " + e, true);
+            throw e;
+        }
+    }
+
+    /** Completes the lease; when it was lost meanwhile, the output stored for it goes, as nobody will fetch it. */
+    private void complete(Lease lease, LeaseMessages.Completion completion) {
+        try {
+            jobs.complete(lease.leaseId(), completion);
+        } catch (LeaseLostException e) {
+            try {
+                assets.delete(completion.assetId());
+            } catch (RuntimeException deleteFailed) {
+                log.warn("Job {}: could not delete output {} of the lost lease (the retention sweep will): {}",
+                        lease.jobId(), completion.assetId(), deleteFailed.toString());
+            }
+            throw e;
         }
     }
 
@@ -177,13 +198,33 @@ class LeaseExecutor {
         private final String leaseId;
         private final BooleanSupplier stopping;
 
+        private int lastStep;
+        private int totalSteps = 1;
+
         CancelWatch(String leaseId, BooleanSupplier stopping) {
             this.leaseId = leaseId;
             this.stopping = stopping;
         }
 
+        /**
+         * The last step's heartbeat may be most of a lease ago (the VAE decode, the encode): renewed here, the
+         * lease covers the upload, and a lease already lost is known before anything is stored. A cancel that
+         * arrives now comes too late to save any GPU work, so the image is delivered.
+         */
+        void renewBeforeUpload() {
+            try {
+                jobs.heartbeat(leaseId, lastStep, totalSteps);
+            } catch (LeaseLostException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                log.warn("Heartbeat for lease {} before the upload failed: {}", leaseId, e.toString());
+            }
+        }
+
         @Override
         public boolean afterStep(int step, int totalSteps) {
+            this.lastStep = step;
+            this.totalSteps = totalSteps;
             boolean cancel;
             try {
                 cancel = jobs.heartbeat(leaseId, step, totalSteps);

@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.LivenessState;
+import org.springframework.context.ApplicationEventPublisher;
 
 /**
  * The configured number of worker threads. Started once the models are loaded and warm; stopped on shutdown,
@@ -27,9 +30,11 @@ public class WorkerPool implements AutoCloseable {
     private final LeaseExecutor executor;
     private final List<InferenceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final ApplicationEventPublisher events;
 
     public WorkerPool(InferenceProperties.Worker settings, ModelRegistry models, PipelineFactory pipelineFactory,
-            ServiceClients clients, ImageEncoder encoder) {
+            ServiceClients clients, ImageEncoder encoder, ApplicationEventPublisher events) {
+        this.events = events;
         this.settings = settings;
         this.models = models;
         this.pipelineFactory = pipelineFactory;
@@ -46,6 +51,12 @@ public class WorkerPool implements AutoCloseable {
             InferenceWorker worker = new InferenceWorker(settings.id() + "-" + i, models, pipelineFactory, jobs,
                     executor, settings.leaseWait(), new Backoff(settings.backoffMin(), settings.backoffMax()));
             Thread thread = new Thread(worker, "inference-worker-" + i);
+            // A worker that dies takes no more work, though the pod would still look alive: report it broken, so
+            // the liveness probe fails and Kubernetes restarts it.
+            thread.setUncaughtExceptionHandler((dead, error) -> {
+                log.error("{} died; reporting the service broken", dead.getName(), error);
+                AvailabilityChangeEvent.publish(events, this, LivenessState.BROKEN);
+            });
             workers.add(worker);
             threads.add(thread);
             thread.start();

@@ -92,6 +92,18 @@ class Flux2PipelineTest {
         assertThat(seen).containsExactly(1, 2);
     }
 
+    /** A stop that comes with the last step saves no GPU work: the picture is finished, not thrown away. */
+    @Test
+    void aStopAfterTheLastStepStillDeliversThePicture() {
+        List<Integer> seen = new ArrayList<>();
+        var picture = pipeline.generate(new GenerationRequest("x", 64, 64, 3, 4.0, 1), (step, total) -> {
+            seen.add(step);
+            return step < 3;
+        });
+        assertThat(seen).containsExactly(1, 2, 3);
+        assertThat(picture.width()).isEqualTo(64);
+    }
+
     @Test
     void refusesWhatItCannotRun() {
         assertRefused(new GenerationRequest("x", 100, 128, 4, 4.0, 1), "width", "multiple of 16");

@@ -81,9 +81,15 @@ final class FakePlatform implements AutoCloseable {
         } else if (path.endsWith("/heartbeat") && path.contains("gone")) {
             respond(exchange, 410, "{\"title\":\"Gone\",\"status\":410}");
         } else if (path.endsWith("/heartbeat")) {
-            // A lease whose id mentions "cancel" is cancelled by the user from its second step on.
-            boolean cancel = path.contains("cancel") && call.json().path("step").asInt() >= 2;
+            // A lease whose id mentions "cancel" is cancelled by the user from its second step on, one that
+            // mentions "late" with its last step.
+            int step = call.json().path("step").asInt();
+            boolean cancel = path.contains("cancel") && step >= 2
+                    || path.contains("late") && step >= call.json().path("totalSteps").asInt();
             respond(exchange, 200, "{\"cancelRequested\":" + cancel + ",\"expiresAt\":\"2030-01-01T00:00:00Z\"}");
+        } else if (path.endsWith("/complete") && path.contains("lost")) {
+            // Lost between the last heartbeat and the completion (expired and requeued meanwhile).
+            respond(exchange, 410, "{\"title\":\"Gone\",\"status\":410}");
         } else if (path.endsWith("/complete") || path.endsWith("/fail") || path.endsWith("/cancelled")) {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
@@ -105,6 +111,11 @@ final class FakePlatform implements AutoCloseable {
                 exchange.getResponseBody().write(bytes);
                 exchange.close();
             }
+            return;
+        }
+        if (call.method().equals("DELETE")) {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
             return;
         }
         respond(exchange, 201, JSON.writeValueAsString(Map.of("id", "asset-" + calls("/internal/assets").size(),

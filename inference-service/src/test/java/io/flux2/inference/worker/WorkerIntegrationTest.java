@@ -66,6 +66,12 @@ class WorkerIntegrationTest {
             platform.leases.add("""
                     {"leaseId":"lease-missing","jobId":"job-7","tenantId":"t","model":"tiny","attempt":1,
                      "request":{"prompt":"x","steps":2,"references":["ref-a","nope"]}}""");
+            platform.leases.add("""
+                    {"leaseId":"lease-late","jobId":"job-8","tenantId":"t","model":"tiny","attempt":1,
+                     "request":{"prompt":"x","width":64,"height":64,"seed":1,"steps":3,"outputFormat":"png"}}""");
+            platform.leases.add("""
+                    {"leaseId":"lease-lost","jobId":"job-9","tenantId":"t","model":"tiny","attempt":1,
+                     "request":{"prompt":"x","width":64,"height":64,"seed":1,"steps":2,"outputFormat":"png"}}""");
             return platform;
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -114,7 +120,8 @@ class WorkerIntegrationTest {
                 .map(FakePlatform.Call::json)
                 .map(json -> json.path("step").asInt() + "/" + json.path("totalSteps").asInt())
                 .toList();
-        assertThat(heartbeats).containsExactly("1/3", "2/3", "3/3");
+        // one after every step, and one renewing the lease for the upload
+        assertThat(heartbeats).containsExactly("1/3", "2/3", "3/3", "3/3");
 
         FakePlatform.Call upload = PLATFORM.calls("/internal/assets").get(0);
         assertThat(upload.method()).isEqualTo("POST");
@@ -152,6 +159,25 @@ class WorkerIntegrationTest {
         assertThat(PLATFORM.calls("/lease-cancel/fail")).isEmpty();
     }
 
+    /** The cancel came with the last step: no GPU work is left to save, so the picture is delivered. */
+    @Test
+    void aCancelThatComesWithTheLastStepStillDeliversThePicture() {
+        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-late/complete").isEmpty());
+        assertThat(PLATFORM.uploads("job-8")).hasSize(1);
+        assertThat(PLATFORM.calls("/lease-late/cancelled")).isEmpty();
+        assertThat(PLATFORM.calls("/lease-late/fail")).isEmpty();
+    }
+
+    /** A lease lost between the upload and the completion: its output would never be fetched, so it goes. */
+    @Test
+    void deletesTheOutputOfALeaseLostAtCompletion() {
+        await().atMost(Duration.ofSeconds(90)).until(() -> !PLATFORM.calls("/lease-lost/complete").isEmpty());
+        String assetId = PLATFORM.calls("/lease-lost/complete").get(0).json().path("assetId").asString();
+        await().atMost(Duration.ofSeconds(10)).until(() -> PLATFORM.calls("/internal/assets/" + assetId).stream()
+                .anyMatch(call -> call.method().equals("DELETE")));
+        assertThat(PLATFORM.calls("/lease-lost/fail")).isEmpty();
+    }
+
     @Test
     void dropsALeaseThatIsGone() {
         // lease-gone is handed out after lease-cancel; once a later poll arrives, the worker has let it go.
@@ -173,7 +199,7 @@ class WorkerIntegrationTest {
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(PLATFORM.uploads("job-5").get(0).body()));
         assertThat(image.getWidth()).isEqualTo(160);
         assertThat(image.getHeight()).isEqualTo(96);
-        assertThat(PLATFORM.calls("/lease-edit/heartbeat")).hasSize(2);
+        assertThat(PLATFORM.calls("/lease-edit/heartbeat")).hasSize(3);
     }
 
     @Test
