@@ -19,6 +19,8 @@ import reactor.core.scheduler.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
@@ -35,8 +37,13 @@ public class Assets {
     private final AssetCatalog catalog;
     private final ImageCodec codec;
     private final boolean tagObjects;
+    private final TransactionalOperator transaction;
+    private final Duration outputRetention;
 
-    public Assets(ObjectStore store, AssetCatalog catalog, ImageCodec codec, AssetProperties properties) {
+    public Assets(ObjectStore store, AssetCatalog catalog, ImageCodec codec, AssetProperties properties,
+            ReactiveTransactionManager transactions) {
+        this.transaction = TransactionalOperator.create(transactions);
+        this.outputRetention = properties.retention().outputs();
         this.store = store;
         this.catalog = catalog;
         this.codec = codec;
@@ -79,7 +86,9 @@ public class Assets {
     public Mono<Stored> asReference(UUID id, String tenantId, String jobId) {
         return find(id, tenantId).flatMap(asset -> {
             if (AssetKind.REFERENCE.wire().equals(asset.kind())) {
-                return catalog.touch(asset.id(), now()).thenReturn(new Stored(asset, false));
+                return catalog.touch(asset.id(), now())
+                        .flatMap(used -> used ? Mono.just(new Stored(asset, false))
+                                : Mono.error(ApiProblem.notFound("Asset " + id)));
             }
             return store.open(asset.key())
                     .flatMap(in -> Mono.fromCallable(() -> {
@@ -95,7 +104,9 @@ public class Assets {
     private Mono<Stored> reuse(String tenantId, String sha) {
         return catalog.findReference(tenantId, sha)
                 .filterWhen(existing -> store.exists(existing.key()))
-                .flatMap(existing -> catalog.touch(existing.id(), now()).thenReturn(new Stored(existing, false)));
+                // A row the retention sweep took meanwhile is no reuse: the picture is stored again.
+                .flatMap(existing -> catalog.touch(existing.id(), now())
+                        .flatMap(used -> used ? Mono.just(new Stored(existing, false)) : Mono.empty()));
     }
 
     /**
@@ -143,9 +154,14 @@ public class Assets {
                                 .then(Mono.error(error))));
     }
 
-    /** Deletes the object, then the row; for the retention sweeper. */
-    public Mono<Void> expire(Asset asset) {
-        return store.delete(asset.key()).then(catalog.delete(asset.id()));
+    /**
+     * For the retention sweeper: deletes the asset if it is still unused since {@code cutoff}, the row and the
+     * object in one transaction, so a failed object delete keeps the row to try again and a use that came after
+     * the sweep chose the asset keeps it. True when it was deleted.
+     */
+    public Mono<Boolean> expire(Asset asset, Instant cutoff) {
+        return transaction.transactional(catalog.deleteIfUnusedSince(asset.id(), cutoff)
+                .flatMap(deleted -> deleted ? store.delete(asset.key()).thenReturn(true) : Mono.just(false)));
     }
 
     /** @param tenantId when given, an asset of another tenant is reported as not found */
@@ -159,10 +175,23 @@ public class Assets {
         return find(id, tenantId).flatMap(asset -> store.open(asset.key()).map(in -> new AssetContent(asset, in)));
     }
 
+    /**
+     * A URL valid for {@code ttl}, or less for an output whose retention ends sooner: the URL never promises more
+     * than the object's life. An output past its retention is not found, even before the sweep deletes it.
+     */
     public Mono<PresignedUrl> presign(UUID id, String tenantId, Duration ttl) {
         return find(id, tenantId).flatMap(asset -> {
-            Instant expiresAt = Instant.now().plus(ttl).truncatedTo(ChronoUnit.SECONDS);
-            return store.presignGet(asset.key(), ttl).map(url -> new PresignedUrl(url, expiresAt));
+            Instant now = Instant.now();
+            Duration lifetime = ttl;
+            if (AssetKind.OUTPUT.wire().equals(asset.kind()) && asset.createdAt() != null) {
+                Duration left = Duration.between(now, asset.createdAt().plus(outputRetention)).truncatedTo(ChronoUnit.SECONDS);
+                lifetime = left.compareTo(ttl) < 0 ? left : ttl;
+            }
+            if (lifetime.getSeconds() < 1) {
+                return Mono.error(ApiProblem.notFound("Asset " + id));
+            }
+            Instant expiresAt = now.plus(lifetime).truncatedTo(ChronoUnit.SECONDS);
+            return store.presignGet(asset.key(), lifetime).map(url -> new PresignedUrl(url, expiresAt));
         });
     }
 

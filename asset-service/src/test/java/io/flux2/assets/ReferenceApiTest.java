@@ -53,6 +53,12 @@ class ReferenceApiTest extends AssetTestSupport {
     @Autowired
     RetentionSweeper sweeper;
 
+    @Autowired
+    Assets assets;
+
+    @Autowired
+    io.flux2.assets.catalog.AssetCatalog catalog;
+
     @BeforeAll
     static void startLoopbackServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -405,6 +411,45 @@ class ReferenceApiTest extends AssetTestSupport {
         get("/internal/assets/" + output.id()).expectStatus().isNotFound();
         get("/internal/assets/" + reference.id()).expectStatus().isNotFound();
         get("/internal/assets/" + fresh.id() + "/content").expectStatus().isOk();
+    }
+
+    /** An output's URL ends when its retention does, and an output past it has no URL at all. */
+    @Test
+    void anOutputsUrlNeverOutlivesItsRetention() {
+        Asset output = upload("tenant-url", "output", "job-u", MediaType.IMAGE_PNG, randomPng(8, 8, 15))
+                .expectStatus().isCreated().expectBody(Asset.class).returnResult().getResponseBody();
+        assertThat(output).isNotNull();
+        // Retention is 7 days here: ten minutes of it are left, and the URL is asked for an hour.
+        db.sql("update assets.assets set created_at = now() - interval '7 days' + interval '10 minutes' "
+                        + "where id = :id")
+                .bind("id", output.id()).then().block();
+        PresignedUrl url = get("/internal/assets/" + output.id() + "/url?ttlSeconds=3600").expectStatus().isOk()
+                .expectBody(PresignedUrl.class).returnResult().getResponseBody();
+        assertThat(url).isNotNull();
+        assertThat(url.expiresAt()).isBetween(java.time.Instant.now().plusSeconds(540),
+                java.time.Instant.now().plusSeconds(610));
+
+        db.sql("update assets.assets set created_at = now() - interval '8 days' where id = :id")
+                .bind("id", output.id()).then().block();
+        get("/internal/assets/" + output.id() + "/url").expectStatus().isNotFound();
+    }
+
+    /** A use between the sweep choosing a reference and deleting it keeps it: a job was just given its id. */
+    @Test
+    void aReferenceUsedAfterTheSweepChoseItIsKept() {
+        Asset reference = upload("tenant-race", "reference", null, MediaType.IMAGE_PNG, randomPng(8, 8, 14))
+                .expectStatus().isCreated().expectBody(Asset.class).returnResult().getResponseBody();
+        assertThat(reference).isNotNull();
+        db.sql("update assets.assets set created_at = now() - interval '31 days' where id = :id")
+                .bind("id", reference.id()).then().block();
+        java.time.Instant cutoff = java.time.Instant.now().minus(Duration.ofDays(30));
+        Asset chosen = catalog.expired("reference", cutoff, 1000).filter(a -> a.id().equals(reference.id()))
+                .blockFirst(Duration.ofSeconds(10));
+        assertThat(chosen).isNotNull();
+
+        reference("tenant-race", reference.id().toString()).expectStatus().isOk();
+        assertThat(assets.expire(chosen, cutoff).block(Duration.ofSeconds(10))).isFalse();
+        get("/internal/assets/" + reference.id() + "/content").expectStatus().isOk();
     }
 
     // --- helpers -------------------------------------------------------------------------------------------

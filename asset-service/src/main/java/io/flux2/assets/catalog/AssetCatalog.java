@@ -66,9 +66,21 @@ public class AssetCatalog {
                 .one();
     }
 
-    public Mono<Void> touch(UUID id, Instant at) {
+    /** Marks the asset used at {@code at}; false when its row is gone (the retention sweep took it). */
+    public Mono<Boolean> touch(UUID id, Instant at) {
         return db.sql("update assets.assets set last_used_at = :at where id = :id")
-                .bind("id", id).bind("at", at.atOffset(ZoneOffset.UTC)).then();
+                .bind("id", id).bind("at", at.atOffset(ZoneOffset.UTC))
+                .fetch().rowsUpdated().map(rows -> rows > 0);
+    }
+
+    /**
+     * Deletes the row if the asset is still unused since {@code cutoff}: a use after the sweep chose it keeps it.
+     * The row stays locked to the end of the caller's transaction, so a concurrent touch waits and then misses.
+     */
+    public Mono<Boolean> deleteIfUnusedSince(UUID id, Instant cutoff) {
+        return db.sql("delete from assets.assets where id = :id and coalesce(last_used_at, created_at) < :cutoff")
+                .bind("id", id).bind("cutoff", cutoff.atOffset(ZoneOffset.UTC))
+                .fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
     /** Assets of a kind not created or used since {@code cutoff}, oldest first. */

@@ -57,7 +57,7 @@ public class RetentionSweeper extends SubscriptionLifecycle {
 
     private Mono<Long> sweep(AssetKind kind, Instant cutoff) {
         return catalog.expired(kind.wire(), cutoff, retention.batchSize())
-                .concatMap(asset -> assets.expire(asset).thenReturn(1L)
+                .concatMap(asset -> assets.expire(asset, cutoff).filter(deleted -> deleted).map(deleted -> 1L)
                         .onErrorResume(e -> {
                             log.warn("Could not expire asset {}: {}", asset.id(), e.toString());
                             return Mono.empty();
