@@ -39,9 +39,10 @@ class BflReferencesTest extends GatewayTestBase {
         assertThat(SERVICES.assets.get(refs.get(2)).get("width").asInt()).isEqualTo(1200);
         assertThat(request.get("width").asInt()).isEqualTo(1200);
         assertThat(request.get("height").asInt()).isEqualTo(800);
-        // 0.31 + 0.003 + 0.96 = 1.27 input MP: 2 started MP at 1.5, plus 3 for the 0.96 MP output.
-        assertThat(response.get("input_mp").asDouble()).isEqualTo(1.27);
-        assertThat(response.get("output_mp").asDouble()).isEqualTo(0.96);
+        // 0.29 + 0.003 + 0.92 = 1.21 input MP (of 1024x1024 pixels): 2 started MP at 1.5, plus 3 for the 0.92 MP
+        // output.
+        assertThat(response.get("input_mp").asDouble()).isEqualTo(1.21);
+        assertThat(response.get("output_mp").asDouble()).isEqualTo(0.92);
         assertThat(response.get("cost").asDouble()).isEqualTo(6.0);
     }
 

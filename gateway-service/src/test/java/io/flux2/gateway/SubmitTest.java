@@ -47,7 +47,7 @@ class SubmitTest extends GatewayTestBase {
         submit("flux-2-flex", Map.of("prompt", "a lighthouse", "width", 1024, "height", 768, "seed", 42,
                 "steps", 28, "guidance", 3.5, "output_format", "JPEG", "safety_tolerance", 5))
                 .expectStatus().isOk()
-                .expectBody().jsonPath("$.cost").isEqualTo(5.0).jsonPath("$.output_mp").isEqualTo(0.79);
+                .expectBody().jsonPath("$.cost").isEqualTo(5.0).jsonPath("$.output_mp").isEqualTo(0.75);
 
         JsonNode request = lastCreate().get("request");
         assertThat(request.get("width").asInt()).isEqualTo(1024);
@@ -74,10 +74,14 @@ class SubmitTest extends GatewayTestBase {
 
     @Test
     void largestSquareIsAllowedAndPricedPerStartedMegapixel() {
-        // 2048x2048 = 4.19 MP: 5 started megapixels at pro's 3 + 4 x 1.5 credits.
+        // 2048x2048 = 4 MP of 1024x1024 pixels: pro's 3 + 3 x 1.5 credits.
         submit("flux-2-pro", Map.of("prompt", "a map", "width", 2048, "height", 2048))
                 .expectStatus().isOk()
-                .expectBody().jsonPath("$.cost").isEqualTo(9.0).jsonPath("$.output_mp").isEqualTo(4.19);
+                .expectBody().jsonPath("$.cost").isEqualTo(7.5).jsonPath("$.output_mp").isEqualTo(4.0);
+        // BFL's own example, 1920x1080 [pro] at 1.98 MP for 4.5 credits, at the nearest multiple of 16.
+        submit("flux-2-pro", Map.of("prompt", "a city", "width", 1920, "height", 1088))
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.cost").isEqualTo(4.5).jsonPath("$.output_mp").isEqualTo(1.99);
         assertThat(lastCreate().get("priority").asInt()).isEqualTo(40);
     }
 

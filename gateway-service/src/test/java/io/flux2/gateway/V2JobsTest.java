@@ -41,7 +41,7 @@ class V2JobsTest extends GatewayTestBase {
         assertThat(created.get("tier").asString()).isEqualTo("flex");
         assertThat(created.get("recipe").get("references")).hasSize(2);
         assertThat(created.get("recipe").get("width").asInt()).isEqualTo(640);
-        assertThat(created.get("input_mp").asDouble()).isEqualTo(0.38);
+        assertThat(created.get("input_mp").asDouble()).isEqualTo(0.37);
         JsonNode sent = SERVICES.lastCreate();
         assertThat(sent.get("request").get("seed").asLong()).isEqualTo(42);
         assertThat(sent.get("request").get("steps").asInt()).isEqualTo(20);
@@ -271,8 +271,8 @@ class V2JobsTest extends GatewayTestBase {
         v2("POST", "/v2/quote", body, BOOTSTRAP_KEY).expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.cost").isEqualTo(4.5)
-                .jsonPath("$.input_mp").isEqualTo(1.0)
-                .jsonPath("$.output_mp").isEqualTo(0.98)
+                .jsonPath("$.input_mp").isEqualTo(0.95)
+                .jsonPath("$.output_mp").isEqualTo(0.94)
                 .jsonPath("$.width").isEqualTo(992)
                 .jsonPath("$.references.length()").isEqualTo(1);
         assertThat(SERVICES.received("POST", "/internal/jobs")).hasSize(before);

@@ -1,5 +1,6 @@
 package io.flux2.gateway.submit;
 
+import io.flux2.common.units.Megapixels;
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.gateway.keys.Caller;
 import io.flux2.gateway.ratelimit.RateLimiter;
@@ -142,7 +143,7 @@ public class JobSubmitter {
         }
         double w = reference.width();
         double h = reference.height();
-        double scale = Math.min(1, Math.sqrt(tier.maxMegapixels() * 1_000_000d / (w * h)));
+        double scale = Math.min(1, Math.sqrt(Megapixels.toPixels(tier.maxMegapixels()) / (w * h)));
         scale = Math.min(scale, (double) tier.maxSide() / Math.max(w, h));
         int minSide = (int) Math.ceil((double) tier.minSide() / multiple) * multiple;
         int width = Math.max(minSide, (int) Math.floor(w * scale / multiple) * multiple);

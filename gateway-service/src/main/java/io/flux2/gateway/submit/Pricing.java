@@ -1,5 +1,6 @@
 package io.flux2.gateway.submit;
 
+import io.flux2.common.units.Megapixels;
 import io.flux2.gateway.tiers.Tier;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -29,9 +30,9 @@ public final class Pricing {
     }
 
     public static Quote quote(Tier tier, int width, int height, List<Size> references) {
-        double outputMp = (double) width * height / 1_000_000d;
+        double outputMp = Megapixels.of(width, height);
         long billedOut = Math.max(1, started(outputMp));
-        double inputMp = references.stream().mapToDouble(r -> (double) r.width() * r.height() / 1_000_000d).sum();
+        double inputMp = references.stream().mapToDouble(r -> Megapixels.of(r.width(), r.height())).sum();
         long billedIn = inputMp <= 0 ? 0 : Math.max(1, started(inputMp));
         double cost = tier.price().firstMegapixel() + (billedOut - 1) * tier.price().extraMegapixel()
                 + billedIn * tier.price().inputPrice();

@@ -1,5 +1,6 @@
 package io.flux2.gateway.submit;
 
+import io.flux2.common.units.Megapixels;
 import io.flux2.common.problem.ApiProblem;
 import io.flux2.gateway.tiers.Tier;
 import io.flux2.gateway.tiers.TierProperties.Setting;
@@ -217,9 +218,9 @@ public class SubmitRequestValidator {
 
     static void checkMegapixels(int width, int height, Tier tier) {
         // Compared in whole pixels, so a limit of exactly 2048x2048 does not hinge on floating-point rounding.
-        long maxPixels = Math.round(tier.maxMegapixels() * 1_000_000d);
+        long maxPixels = Megapixels.toPixels(tier.maxMegapixels());
         if ((long) width * height > maxPixels) {
-            double megapixels = (double) width * height / 1_000_000d;
+            double megapixels = Megapixels.of(width, height);
             // Neither side alone is wrong, so the problem names the product.
             throw ApiProblem.outOfRange("width*height", tier.maxMegapixels(), String.format(Locale.ROOT,
                     "%dx%d is %.2f megapixels; the %s tier allows at most %s", width, height, megapixels,

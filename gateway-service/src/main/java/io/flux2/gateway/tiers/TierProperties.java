@@ -27,7 +27,7 @@ public record TierProperties(@Valid Map<String, Definition> tiers) {
      * @param route           the path under {@code /v1/}, e.g. {@code flux-2-pro}
      * @param model           the model package inference pods serve it with
      * @param priority        higher is leased first
-     * @param maxMegapixels   width × height / 10⁶ may not exceed this
+     * @param maxMegapixels   width × height may not exceed this many megapixels of 1024 × 1024 pixels
      * @param defaultWidth    when the request has no width; absent means the service-wide default
      * @param defaultHeight   when the request has no height; absent means the service-wide default
      * @param maxReferences   reference images one request may carry (BFL: pro/flex 8, klein 4, dev 6)

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class TierCatalogTest {
 
     private static Definition tier(String route, Setting steps) {
-        return new Definition(route, "tiny", 1, steps, new Setting(false, null, null, 1.0), 4.194304, 64, 4096,
+        return new Definition(route, "tiny", 1, steps, new Setting(false, null, null, 1.0), 4.0, 64, 4096,
                 1000, new Price(1, 1, null), null, null, null, null, null, null);
     }
 

@@ -1,5 +1,6 @@
 package io.flux2.inference.pipeline;
 
+import io.flux2.common.units.Megapixels;
 import java.util.Locale;
 
 /**
@@ -79,7 +80,7 @@ public record GenerationLimits(int minSide, int maxSteps, long maxPixels, int ma
         if (pixels > maxPixels) {
             throw new InvalidGenerationException("width", String.format(Locale.ROOT,
                     "%dx%d is %d pixels (%.2f MP); at most %d pixels (%.2f MP) are allowed", width, height, pixels,
-                    pixels / 1e6, maxPixels, maxPixels / 1e6));
+                    Megapixels.of(width, height), maxPixels, maxPixels / (double) Megapixels.PIXELS));
         }
     }
 

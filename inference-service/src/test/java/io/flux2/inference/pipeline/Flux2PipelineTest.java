@@ -150,7 +150,7 @@ class Flux2PipelineTest {
                 "references", "reference 0 is 576x64 px: its aspect ratio 9.00 is over 8");
         // 5 megapixels (2560x2048 = 5242880 pixels)
         assertRefused(new GenerationRequest("x", 2560, 2048, 4, 4.0, 1), "width",
-                "2560x2048 is 5242880 pixels (5.24 MP); at most 4194304 pixels (4.19 MP) are allowed");
+                "2560x2048 is 5242880 pixels (5.00 MP); at most 4194304 pixels (4.00 MP) are allowed");
         // width 70
         assertRefused(new GenerationRequest("x", 70, 128, 4, 4.0, 1), "width",
                 "width must be a multiple of 16, was 70 (64 would do)");

@@ -1,5 +1,6 @@
 package io.flux2.jobs.usage;
 
+import io.flux2.common.units.Megapixels;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -30,7 +31,8 @@ public class Usage {
 
     /** A job's billed megapixels, as SQL over {@code jobs.jobs j}: its output size times its billed share. */
     public static final String BILLED_MEGAPIXELS =
-            "coalesce((j.request->>'width')::numeric * (j.request->>'height')::numeric / 1000000, 0) * " + share();
+            "coalesce((j.request->>'width')::numeric * (j.request->>'height')::numeric / " + Megapixels.PIXELS
+                    + ", 0) * " + share();
 
     /** A job's billed credits, as SQL over {@code jobs.jobs j}: its cost times its billed share. */
     public static final String BILLED_CREDITS = "coalesce(j.cost, 0) * " + share();

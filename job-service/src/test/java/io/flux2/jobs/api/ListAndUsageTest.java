@@ -73,7 +73,7 @@ class ListAndUsageTest extends JobServiceTest {
 
         assertThat(usage).containsEntry("jobs", 3);
         assertThat(((Number) usage.get("credits")).doubleValue()).isEqualTo(5.0);
-        assertThat(((Number) usage.get("megapixels")).doubleValue()).isCloseTo(0.262144 * 1.25,
+        assertThat(((Number) usage.get("megapixels")).doubleValue()).isCloseTo(0.25 * 1.25,
                 org.assertj.core.data.Offset.offset(1e-6));
         Map<?, ?> byTier = (Map<?, ?>) usage.get("byTier");
         assertThat(((Map<?, ?>) byTier.get("pro")).get("jobs")).isEqualTo(1);
