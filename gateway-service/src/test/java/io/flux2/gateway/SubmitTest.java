@@ -120,6 +120,19 @@ class SubmitTest extends GatewayTestBase {
                 .expectBody().jsonPath("$.status").isEqualTo("Pending").jsonPath("$.progress").isEqualTo(0.0);
     }
 
+    /** Behind a TLS proxy the client must be sent to the address it called, not to the proxy's upstream. */
+    @Test
+    void pollingUrlFollowsTheProxysForwardedHeaders() {
+        JsonNode response = web.post().uri("/v1/flux-2-pro").contentType(MediaType.APPLICATION_JSON)
+                .header("x-key", BOOTSTRAP_KEY)
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "images.example.com")
+                .bodyValue(prompt("a fox")).exchange()
+                .expectStatus().isOk().expectBody(JsonNode.class).returnResult().getResponseBody();
+        assertThat(response.get("polling_url").asString())
+                .isEqualTo("https://images.example.com/v1/get_result?id=" + response.get("id").asString());
+    }
+
     private static JsonNode lastCreate() {
         var creates = SERVICES.received("POST", "/internal/jobs");
         return creates.get(creates.size() - 1).body();

@@ -200,7 +200,7 @@ class OpenAiController {
             return cancel(caller, unfinished)
                     .then(Mono.error(new OpenAiError(HttpStatus.GATEWAY_TIMEOUT, "server_error", null, "timeout",
                             "The image was not ready within " + properties.maxWait().toSeconds()
-                                    + " s; the job was cancelled")));
+                                    + " s; the job was cancelled").notRetryable()));
         }
         for (Job job : finished) {
             String status = job.status();
@@ -214,7 +214,7 @@ class OpenAiController {
                 return Mono.error(new OpenAiError(HttpStatus.INTERNAL_SERVER_ERROR, "server_error", null,
                         status.equals("CANCELLED") ? "cancelled" : "generation_failed",
                         "The image could not be generated (job " + job.id() + " ended as "
-                                + status.toLowerCase(Locale.ROOT) + ")"));
+                                + status.toLowerCase(Locale.ROOT) + ")").notRetryable());
             }
         }
         return Flux.fromIterable(finished)
@@ -371,6 +371,11 @@ class OpenAiController {
         if (openAi.retryAfter >= 0) {
             response.header(HttpHeaders.RETRY_AFTER, Long.toString(openAi.retryAfter));
         }
+        if (openAi.notRetryable) {
+            // OpenAI's SDKs retry 5xx twice on their own; here each retry would queue new jobs behind a busy
+            // queue, or redo one the engine already retried. Both SDKs honour this header.
+            response.header("x-should-retry", "false");
+        }
         Map<String, Object> wrapper = new LinkedHashMap<>();
         wrapper.put("error", body);
         return response.body(wrapper);
@@ -429,6 +434,8 @@ class OpenAiController {
         final String param;
         final String code;
         long retryAfter = -1;
+        /** An answer that asking again would not change: the SDK must not retry it. */
+        boolean notRetryable;
 
         OpenAiError(HttpStatus status, String type, String param, String code, String message) {
             super(message);
@@ -436,6 +443,11 @@ class OpenAiController {
             this.type = type;
             this.param = param;
             this.code = code;
+        }
+
+        OpenAiError notRetryable() {
+            this.notRetryable = true;
+            return this;
         }
     }
 }
