@@ -97,8 +97,8 @@ class BflCompatibilityTest {
 
     @Test
     void aBflErrorIsAProblemWithTheField() {
-        var reply = gateway.post("/v1/flux-2-klein-4b", RunningPlatform.API_KEY, """
-                {"prompt": "too many steps", "steps": 30}""");
+        var reply = gateway.post("/v1/flux-2-flex", RunningPlatform.API_KEY, """
+                {"prompt": "too many steps", "steps": 51}""");
         assertThat(reply.status()).isEqualTo(422);
         assertThat(reply.body().path("field").asString()).isEqualTo("steps");
     }

@@ -70,6 +70,13 @@ class SubmitTest extends GatewayTestBase {
 
         submit("flux-2-dev", prompt("a cat")).expectStatus().isOk();
         assertThat(lastCreate().get("request").get("guidance").asDouble()).isEqualTo(4.0);
+
+        // BFL's pro and klein have no steps or guidance and ignore fields they do not know: so does /v1.
+        submit("flux-2-pro", Map.of("prompt", "a cat", "steps", 20, "guidance", 3.5)).expectStatus().isOk();
+        assertThat(lastCreate().get("request").get("steps").asInt()).isEqualTo(50);
+        assertThat(lastCreate().get("request").get("guidance").asDouble()).isEqualTo(4.0);
+        submit("flux-2-klein-4b", Map.of("prompt", "a cat", "steps", "eight", "guidance", 3.5)).expectStatus().isOk();
+        assertThat(lastCreate().get("request").get("steps").asInt()).isEqualTo(4);
     }
 
     @Test

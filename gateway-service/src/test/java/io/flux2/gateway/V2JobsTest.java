@@ -70,6 +70,19 @@ class V2JobsTest extends GatewayTestBase {
                 .expectBody().jsonPath("$.field").isEqualTo("references").jsonPath("$.limit").isEqualTo(4);
     }
 
+    /** /v2 says what it will not do: a fixed tier's steps or guidance asked otherwise is a 422 naming the value. */
+    @Test
+    void aFixedTiersOtherStepsOrGuidanceIsAProblem() {
+        Map<String, Object> steps = job("pro", "a fox");
+        steps.put("steps", 20);
+        v2("POST", "/v2/jobs", steps, BOOTSTRAP_KEY).expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.field").isEqualTo("steps").jsonPath("$.limit").isEqualTo(50);
+        Map<String, Object> guidance = job("klein", "a fox");
+        guidance.put("guidance", 3.5);
+        v2("POST", "/v2/jobs", guidance, BOOTSTRAP_KEY).expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.field").isEqualTo("guidance").jsonPath("$.limit").isEqualTo(1.0);
+    }
+
     @Test
     void idempotencyKeyAndHashPassThroughAndJobServicesAnswersComeBack() {
         String key = unique("idem");

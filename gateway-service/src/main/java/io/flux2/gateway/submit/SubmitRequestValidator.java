@@ -83,8 +83,8 @@ public class SubmitRequestValidator {
             checkMegapixels(width, height, tier);
         }
         long seed = seed(fields);
-        int steps = (int) Math.round(setting(fields, "steps", tier.steps(), tier, true));
-        double guidance = setting(fields, "guidance", tier.guidance(), tier, false);
+        int steps = (int) Math.round(setting(fields, "steps", tier.steps(), tier, true, dialect));
+        double guidance = setting(fields, "guidance", tier.guidance(), tier, false, dialect);
         String outputFormat = outputFormat(fields, dialect);
         int maxTolerance = tier.maxSafetyTolerance() == null ? rules.maxSafetyTolerance()
                 : Math.min(rules.maxSafetyTolerance(), tier.maxSafetyTolerance());
@@ -240,8 +240,15 @@ public class SubmitRequestValidator {
         }).orElseGet(() -> ThreadLocalRandom.current().nextLong(rules.maxSeed() + 1));
     }
 
-    /** Steps or guidance: any value within range where the tier lets clients choose, else only the fixed one. */
-    private static double setting(JsonFields fields, String name, Setting setting, Tier tier, boolean integral) {
+    /**
+     * Steps or guidance: any value within range where the tier lets clients choose, else only the fixed one. BFL's
+     * fixed tiers have no such field and ignore fields they do not know, so /v1 ignores it there too; /v2 says so.
+     */
+    private static double setting(JsonFields fields, String name, Setting setting, Tier tier, boolean integral,
+            Dialect dialect) {
+        if (!setting.adjustable() && dialect == Dialect.BFL) {
+            return setting.defaultValue();
+        }
         Double given = integral ? fields.integer(name).map(Long::doubleValue).orElse(null)
                 : fields.number(name).orElse(null);
         if (given == null) {
