@@ -139,6 +139,7 @@ public record JobsProperties(
      * @param maxAttempts      attempts before a delivery is given up
      * @param maxDuration      retries stop this long after the first attempt (or a redelivery)
      * @param allowlist        hosts exempt from the SSRF guard, on any port (an entry is compared with the bare host)
+     * @param sampleUrlTtl     how long the image URL in a ready job's message works (signed anew for each attempt)
      */
     public record Webhooks(
             @NotNull Duration dispatchInterval,
@@ -149,7 +150,8 @@ public record JobsProperties(
             @NotNull Duration maxBackoff,
             @Min(1) int maxAttempts,
             @NotNull Duration maxDuration,
-            List<String> allowlist) {
+            List<String> allowlist,
+            @NotNull Duration sampleUrlTtl) {
 
         public Webhooks {
             allowlist = allowlist == null ? List.of() : List.copyOf(allowlist);

@@ -8,7 +8,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 import reactor.core.publisher.Mono;
 
-/** The two things job-service asks of asset-service: an output's bytes, and deleting a moderated output. */
+/** What job-service asks of asset-service: an output's bytes, a URL to it, and deleting it. */
 @Component
 public class AssetClient {
 
@@ -30,6 +30,20 @@ public class AssetClient {
                     return new AssetContent(body, type == null ? null : type.toString());
                 })
                 .onErrorMap(WebClientResponseException.NotFound.class, e -> new AssetMissingException(assetId));
+    }
+
+    /** A presigned GET of the asset valid for {@code ttl}, or empty when the asset is gone. */
+    public Mono<String> presignedUrl(String assetId, java.time.Duration ttl) {
+        return assets.idempotent(web -> web.get()
+                        .uri(uri -> uri.path("/internal/assets/{id}/url").queryParam("ttlSeconds", "{ttl}")
+                                .build(assetId, ttl.toSeconds()))
+                        .retrieve()
+                        .bodyToMono(PresignedUrl.class))
+                .onErrorResume(WebClientResponseException.NotFound.class, e -> Mono.empty())
+                .map(PresignedUrl::url);
+    }
+
+    private record PresignedUrl(String url) {
     }
 
     /** Deletes the asset; one that is already gone counts as deleted, so a repeat is harmless. */

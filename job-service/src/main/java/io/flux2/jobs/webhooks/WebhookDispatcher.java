@@ -3,6 +3,7 @@ package io.flux2.jobs.webhooks;
 import io.flux2.common.net.SsrfGuard;
 import io.flux2.jobs.JobsProperties;
 import io.flux2.jobs.PeriodicTask;
+import io.flux2.jobs.assets.AssetClient;
 import io.netty.channel.ChannelOption;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Sends due webhook deliveries. Each sweep claims a batch (SKIP LOCKED, pushing their next attempt past
@@ -40,10 +44,14 @@ public class WebhookDispatcher extends PeriodicTask {
     private final JobsProperties.Webhooks settings;
     private final WebClient guarded;
     private final WebClient allowlisted;
+    private final AssetClient assets;
+    private final ObjectMapper json;
 
-    public WebhookDispatcher(DatabaseClient db, JobsProperties properties) {
+    public WebhookDispatcher(DatabaseClient db, JobsProperties properties, AssetClient assets, ObjectMapper json) {
         super("webhook dispatch", properties.webhooks().dispatchInterval());
         this.db = db;
+        this.assets = assets;
+        this.json = json;
         this.settings = properties.webhooks();
         this.guard = new SsrfGuard(settings.allowlist());
         HttpClient base = HttpClient.create()
@@ -89,7 +97,6 @@ public class WebhookDispatcher extends PeriodicTask {
     }
 
     private Mono<Void> attempt(Due due) {
-        byte[] body = due.payload().getBytes(StandardCharsets.UTF_8);
         int attempt = due.attempts() + 1;
         return Mono.fromCallable(() -> {
                     URI uri = URI.create(due.url());
@@ -97,7 +104,7 @@ public class WebhookDispatcher extends PeriodicTask {
                     return uri;
                 })
                 .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(uri -> send(uri, due, body))
+                .flatMap(uri -> body(due).flatMap(body -> send(uri, due, body)))
                 .flatMap(status -> status >= 200 && status < 300
                         ? delivered(due, attempt, status)
                         : failed(due, attempt, status, "HTTP " + status, false))
@@ -107,6 +114,26 @@ public class WebhookDispatcher extends PeriodicTask {
                     log.info("Webhook delivery {} attempt {} failed: {}", due.id(), attempt, e.toString());
                     return failed(due, attempt, null, describe(e), refused);
                 });
+    }
+
+    /**
+     * The stored message, with BFL's {@code result.sample}: a URL to a ready job's image, signed for this attempt.
+     * If asset-service cannot sign it, the attempt fails and is retried; if the image is gone, the message goes
+     * without it.
+     */
+    private Mono<byte[]> body(Due due) {
+        byte[] stored = due.payload().getBytes(StandardCharsets.UTF_8);
+        JsonNode payload = json.readTree(due.payload());
+        JsonNode assetId = payload.path("result").path("assetId");
+        if (!assetId.isString()) {
+            return Mono.just(stored);
+        }
+        return assets.presignedUrl(assetId.asString(), settings.sampleUrlTtl())
+                .map(url -> {
+                    ((ObjectNode) payload.get("result")).put("sample", url);
+                    return json.writeValueAsBytes(payload);
+                })
+                .defaultIfEmpty(stored);
     }
 
     private Mono<Integer> send(URI uri, Due due, byte[] body) {
@@ -122,6 +149,8 @@ public class WebhookDispatcher extends PeriodicTask {
                     if (due.secret() != null && !due.secret().isEmpty()) {
                         headers.set("webhook-signature", WebhookSigner.sign(due.secret(), messageId, timestamp, body));
                         headers.set("X-BFL-Signature", WebhookSigner.signBodyAsBfl(due.secret(), body));
+                        // BFL's own SDK checks the shared secret, sent as given, in this header.
+                        headers.set("X-Webhook-Secret", due.secret());
                     }
                     headers.set("User-Agent", "flux2-webhooks/1");
                 })

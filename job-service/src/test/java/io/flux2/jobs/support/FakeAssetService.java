@@ -9,11 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** asset-service per docs/internal-api.md, reduced to what job-service uses: read content, delete. */
+/** asset-service per docs/internal-api.md, reduced to what job-service uses: read content, sign a URL, delete. */
 public final class FakeAssetService extends FakeHttpService {
 
     private static final Pattern CONTENT = Pattern.compile("/internal/assets/([^/]+)/content");
     private static final Pattern ASSET = Pattern.compile("/internal/assets/([^/]+)");
+    private static final Pattern URL = Pattern.compile("/internal/assets/([^/]+)/url");
 
     private record Stored(byte[] bytes, String contentType) {
     }
@@ -26,6 +27,11 @@ public final class FakeAssetService extends FakeHttpService {
         String id = UUID.randomUUID().toString();
         assets.put(id, new Stored(bytes, contentType));
         return id;
+    }
+
+    /** The URL this fake signs for an asset (the query's {@code ttlSeconds} is not echoed). */
+    public String signedUrl(String id) {
+        return "http://store.test/outputs/" + id + "?signature=fake";
     }
 
     public boolean wasDeleted(String id) {
@@ -41,12 +47,20 @@ public final class FakeAssetService extends FakeHttpService {
         String path = exchange.getRequestURI().getPath();
         Matcher content = CONTENT.matcher(path);
         Matcher asset = ASSET.matcher(path);
+        Matcher url = URL.matcher(path);
         if (exchange.getRequestMethod().equals("GET") && content.matches()) {
             Stored stored = assets.get(content.group(1));
             if (stored == null) {
                 send(exchange, 404, "application/problem+json", "{\"status\":404}");
             } else {
                 send(exchange, 200, stored.contentType(), stored.bytes());
+            }
+        } else if (exchange.getRequestMethod().equals("GET") && url.matches()) {
+            if (!assets.containsKey(url.group(1))) {
+                send(exchange, 404, "application/problem+json", "{\"status\":404}");
+            } else {
+                send(exchange, 200, "application/json", ("{\"url\":\"" + signedUrl(url.group(1)) + "\",\"expiresAt\":\""
+                        + java.time.Instant.now().plusSeconds(600) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
         } else if (exchange.getRequestMethod().equals("DELETE") && asset.matches()) {
             assets.remove(asset.group(1));

@@ -31,7 +31,7 @@ class WebhookTest extends JobServiceTest {
             String model = uniqueModel();
             Object jobId = createWithWebhook(tenant, model, "a clean harbour", receiver.url(), SECRET);
             awaitStatus(jobId, tenant, "QUEUED");
-            runToReady(jobId, tenant, model, 2);
+            Map<String, Object> ready = runToReady(jobId, tenant, model, 2);
 
             await().atMost(PATIENCE).until(() -> receiver.received().size() == 1);
             WebhookReceiver.Received hook = receiver.received().get(0);
@@ -46,12 +46,19 @@ class WebhookTest extends JobServiceTest {
             assertThat(hook.headers().get("X-BFL-Signature"))
                     .isEqualTo("sha256=" + HexFormat.of().formatHex(bfl.doFinal(hook.body())));
             assertThat(hook.headers().get("Content-Type")).startsWith("application/json");
+            // What BFL's own SDK checks: the shared secret as given.
+            assertThat(hook.headers().get("X-Webhook-Secret")).isEqualTo(SECRET);
 
             Map<?, ?> payload = json.readValue(hook.body(), Map.class);
             assertThat(payload.get("id")).isEqualTo(jobId);
             assertThat(payload.get("status")).isEqualTo("Ready");
             assertThat(payload.get("type")).isEqualTo("job.ready");
-            assertThat(((Map<?, ?>) payload.get("result")).get("contentType")).isEqualTo("image/png");
+            // BFL's get_result shape: a URL to the image, signed for this attempt, and the prompt.
+            Map<?, ?> result = (Map<?, ?>) payload.get("result");
+            assertThat(result.get("contentType")).isEqualTo("image/png");
+            assertThat(result.get("sample"))
+                    .isEqualTo(ASSETS.signedUrl((String) ((Map<?, ?>) ready.get("result")).get("assetId")));
+            assertThat(result.get("prompt")).isEqualTo("a clean harbour");
 
             List<Map<String, Object>> log;
             await().atMost(PATIENCE).until(() -> "delivered".equals(deliveries(jobId, tenant).get(0).get("status")));
@@ -78,7 +85,7 @@ class WebhookTest extends JobServiceTest {
                     last.headers().get("webhook-timestamp"), last.body()));
             Map<?, ?> payload = json.readValue(last.body(), Map.class);
             assertThat(payload.get("status")).isEqualTo("Request Moderated");
-            assertThat(((Map<?, ?>) payload.get("details")).get("moderation_reasons")).isNotNull();
+            assertThat(((Map<?, ?>) payload.get("details")).get("Moderation Reasons")).as("BFL's key").isNotNull();
 
             await().atMost(PATIENCE).until(() -> "delivered".equals(deliveries(jobId, tenant).get(0).get("status")));
             assertThat(deliveries(jobId, tenant).get(0)).containsEntry("attempts", 3).containsEntry("lastStatusCode", 200);
@@ -100,7 +107,10 @@ class WebhookTest extends JobServiceTest {
                     .containsEntry("lastError", "HTTP 500");
             assertThat(receiver.received()).hasSize(4);
             assertThat(receiver.received().get(0).headers()).doesNotContainKey("webhook-signature");
-            assertThat(json.readValue(receiver.received().get(0).body(), Map.class).get("status")).isEqualTo("Cancelled");
+            // BFL has no cancelled status: an Error whose details say it was a cancel, as /v1/get_result answers.
+            Map<?, ?> cancelled = json.readValue(receiver.received().get(0).body(), Map.class);
+            assertThat(cancelled.get("status")).isEqualTo("Error");
+            assertThat(((Map<?, ?>) cancelled.get("details")).get("cancelled")).isEqualTo(true);
 
             expectProblem(post("/internal/webhook-deliveries/{id}/redeliver?tenantId={t}", failed.get("id"),
                     uniqueTenant()).exchange(), HttpStatus.NOT_FOUND);
