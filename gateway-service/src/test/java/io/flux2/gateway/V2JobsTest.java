@@ -197,6 +197,23 @@ class V2JobsTest extends GatewayTestBase {
         assertThat(all).filteredOn(event -> event.event() != null).hasSize(5);
     }
 
+    /** An EventSource resuming a finished job after its last event gets 204, the SSE answer to stop reconnecting. */
+    @Test
+    void aFinishedJobResumedAfterItsLastEventAnswers204() {
+        String id = create(job("pro", "a finished fox")).get("id").asString();
+        SERVICES.jobs.get(id).put("status", "READY");
+        web.get().uri("/v2/jobs/" + id + "/events").header("x-key", BOOTSTRAP_KEY).header("Last-Event-ID", "5")
+                .accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                .expectStatus().isNoContent();
+        var rest = web.get().uri("/v2/jobs/" + id + "/events").header("x-key", BOOTSTRAP_KEY)
+                .header("Last-Event-ID", "4").accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                .expectStatus().isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<String>>() {
+                })
+                .getResponseBody().collectList().block(Duration.ofSeconds(10));
+        assertThat(rest).extracting(ServerSentEvent::event).containsExactly("succeeded");
+    }
+
     @Test
     void resultIsAFreshUrlWhileTheImageLives() {
         var job = SERVICES.job(TENANT, "READY");

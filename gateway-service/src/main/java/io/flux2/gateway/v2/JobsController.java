@@ -134,14 +134,28 @@ class JobsController {
                 }
             }
             Long resumeAfter = from;
-            return owned(caller, id).map(job -> ResponseEntity.ok()
-                    .contentType(MediaType.TEXT_EVENT_STREAM)
-                    .header(HttpHeaders.CACHE_CONTROL, "no-cache")
-                    .header("X-Accel-Buffering", "no")
-                    .body(jobs.events(job.id(), caller.tenantId(), resumeAfter)
-                            .filter(event -> event.data() != null || event.event() != null || event.comment() != null)
-                            .map(JobsController::forClient)));
+            return owned(caller, id).flatMap(job -> {
+                Flux<ServerSentEvent<String>> events = jobs.events(job.id(), caller.tenantId(), resumeAfter)
+                        .filter(event -> event.data() != null || event.event() != null || event.comment() != null)
+                        .map(JobsController::forClient);
+                if (!job.terminal() || resumeAfter == null) {
+                    return Mono.just(eventStream(events));
+                }
+                // A finished job's stream is short. Resumed after its last event it is empty, and an empty 200
+                // makes a browser's EventSource reconnect every few seconds for ever; 204 tells it to stop.
+                return events.collectList().map(rest -> rest.stream().allMatch(e -> e.event() == null)
+                        ? ResponseEntity.noContent().<Flux<ServerSentEvent<String>>>build()
+                        : eventStream(Flux.fromIterable(rest)));
+            });
         });
+    }
+
+    private static ResponseEntity<Flux<ServerSentEvent<String>>> eventStream(Flux<ServerSentEvent<String>> events) {
+        return ResponseEntity.ok()
+                .contentType(MediaType.TEXT_EVENT_STREAM)
+                .header(HttpHeaders.CACHE_CONTROL, "no-cache")
+                .header("X-Accel-Buffering", "no")
+                .body(events);
     }
 
     /**
