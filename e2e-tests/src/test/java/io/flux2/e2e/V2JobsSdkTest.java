@@ -243,8 +243,9 @@ class V2JobsSdkTest {
     @Test
     void aQuoteMatchesWhatTheJobCosts() {
         Quote quote = call(() -> account.quoteJob(new JobRequest().tier("pro").prompt("a quote").width(1024).height(1024)));
-        assertThat(quote.getCost()).isEqualByComparingTo("4.5");
-        assertThat(quote.getOutputMp()).isEqualByComparingTo("1.05");
+        // 1024x1024 is BFL's one megapixel: pro's first-megapixel price alone.
+        assertThat(quote.getCost()).isEqualByComparingTo("3.0");
+        assertThat(quote.getOutputMp()).isEqualByComparingTo("1.0");
         assertThat(quote.getInputMp()).isEqualByComparingTo("0");
         assertThat(quote.getCurrency()).isEqualTo("credits");
         assertThat(call(() -> account.quoteJob(klein("a quote"))).getCost()).isEqualByComparingTo("1.4");
@@ -268,7 +269,8 @@ class V2JobsSdkTest {
         Usage usage = call(() -> ownAccount.getUsage(null, null));
         assertThat(usage.getJobs()).as("moderated requests are not billed").isEqualTo(1);
         assertThat(usage.getCredits()).isEqualByComparingTo(ready.getCost());
-        assertThat(usage.getMegapixels()).isEqualByComparingTo(new BigDecimal("0.016384"));
+        // 128x128 in megapixels of 1024x1024 pixels
+        assertThat(usage.getMegapixels()).isEqualByComparingTo(new BigDecimal("0.015625"));
         assertThat(usage.getByTier()).containsOnlyKeys("klein");
         Usage lastYear = call(() -> ownAccount.getUsage("2020-01-01", "2021-01-01"));
         assertThat(lastYear.getJobs()).isZero();
