@@ -48,10 +48,10 @@ public class Cancellation {
                                     || job.status() == JobStatus.CANCELLED) {
                                 return Mono.just(job);
                             }
-                            if (job.status() == JobStatus.RUNNING && allStepsRun(job)) {
+                            if (job.status() == JobStatus.RUNNING && onLastStep(job)) {
                                 return Mono.error(new ApiProblem(HttpStatus.CONFLICT, "Image already made",
-                                        "Job " + jobId + " has run all its " + job.totalSteps()
-                                                + " steps; its image is being stored and can no longer be cancelled")
+                                        "Job " + jobId + " is on the last of its " + job.totalSteps()
+                                                + " steps; its image is being made and can no longer be cancelled")
                                         .with("jobStatus", job.status().name()));
                             }
                             if (job.status() == JobStatus.CHECKING_OUTPUT || job.status().isFinal()) {
@@ -77,19 +77,23 @@ public class Cancellation {
     }
 
     /**
-     * The worker reads a cancel in the heartbeat after each step; after the one for the last step it only
-     * decodes and stores the image, so a cancel then would be marked and never acted on.
+     * The worker reads a cancel in the heartbeat after each step and stops if a step is left. Once it is on its
+     * last step nothing is left to save: it finishes the image (the GPU work is done), so a cancel is refused
+     * rather than accepted and never acted on.
      */
-    private static boolean allStepsRun(Job job) {
-        return job.totalSteps() != null && job.stepsRun() != null && job.stepsRun() >= job.totalSteps();
+    private static boolean onLastStep(Job job) {
+        return job.totalSteps() != null && (job.stepsRun() == null ? 0 : job.stepsRun()) + 1 >= job.totalSteps();
     }
 
-    /** Marks a running job whose worker has a step left to read the mark in (the same row lock as heartbeats). */
+    /**
+     * Marks a running job whose worker has a step left after the one it is on, to read the mark in and stop
+     * before (the same row lock as heartbeats).
+     */
     private Mono<Job> running(UUID jobId, String tenantId) {
         return transitions.applyOne("""
                         update jobs.jobs j set cancel_requested = true, updated_at = now()
                         where j.id = :id and j.tenant_id = :tenantId and j.status = 'RUNNING' and not j.cancel_requested
-                          and (j.total_steps is null or coalesce(j.steps_run, 0) < j.total_steps)
+                          and (j.total_steps is null or coalesce(j.steps_run, 0) + 1 < j.total_steps)
                         """,
                 "'CANCEL_REQUESTED'",
                 "jsonb_build_object('status', c.status, 'leaseId', c.lease_id)",

@@ -73,10 +73,21 @@ class CancelTest extends JobServiceTest {
         assertThat(events(jobId, tenant)).extracting(e -> e.get("event")).doesNotContain("cancelled");
     }
 
+    /**
+     * On its last step the worker finishes the image whatever it reads, so a cancel then is refused as well: the
+     * user is told at once, rather than told yes and billed in full for an image after all.
+     */
+    @Test
+    void aCancelDuringTheLastStepIsRefused() {
+        Running running = runningAtStep(3, 4);
+        expectProblem(cancel(running.jobId(), running.tenant()), HttpStatus.CONFLICT);
+        assertThat(getJob(running.jobId(), running.tenant())).doesNotContainKey("cancelRequested");
+    }
+
     /** The inference worker reports a cancel as a non-retryable failure; that ends CANCELLED too. */
     @Test
     void failureAfterACancelRequestEndsCancelled() {
-        Running running = runningAtStep(3, 4);
+        Running running = runningAtStep(2, 4);
         String tenant = running.tenant();
         Object jobId = running.jobId();
         Map<String, Object> lease = running.lease();
@@ -87,7 +98,7 @@ class CancelTest extends JobServiceTest {
         leaseAction(lease.get("leaseId"), "fail", Map.of("message", "again", "retryable", false))
                 .expectStatus().isOk();
 
-        assertThat(getJob(jobId, tenant)).containsEntry("status", "CANCELLED").containsEntry("stepsRun", 3);
+        assertThat(getJob(jobId, tenant)).containsEntry("status", "CANCELLED").containsEntry("stepsRun", 2);
     }
 
     @Test
