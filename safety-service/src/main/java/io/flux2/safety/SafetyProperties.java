@@ -34,8 +34,8 @@ public record SafetyProperties(String policyVersion, Integer defaultTolerance, I
     }
 
     /**
-     * @param terms              words or phrases, matched as whole words after normalisation (a plural
-     *                           {@code s}/{@code es} is matched too)
+     * @param terms              words or phrases, matched as whole words after normalisation, and their
+     *                           plurals: an {@code s}, and {@code ies}/{@code es} where English spells them so)
      * @param allowedAtTolerance the tolerance from which this category passes; absent means it is
      *                           refused at every tolerance (e.g. anything sexual involving minors)
      * @param coOccursWith       when set, this category only counts when a term of one of these categories

@@ -24,6 +24,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class PromptFilter {
 
+    private static final Pattern CONSONANT_Y = Pattern.compile("[^aeiou\\s]y$");
+    private static final Pattern SIBILANT_OR_O = Pattern.compile("(?:s|x|z|ch|sh|o)$");
+
     private final Map<String, CompiledCategory> categories;
 
     public PromptFilter(SafetyProperties properties) {
@@ -60,6 +63,20 @@ public class PromptFilter {
         return reasons.isEmpty() ? Verdict.pass() : Verdict.flag(reasons);
     }
 
+    /**
+     * English plurals beyond the plain s that the pattern adds to every term: baby - babies, bush - bushes. Only
+     * where English spells them so: "heroines" is not a plural of "heroin".
+     */
+    private static List<String> plurals(String term) {
+        if (CONSONANT_Y.matcher(term).find()) {
+            return List.of(term.substring(0, term.length() - 1) + "ies");
+        }
+        if (SIBILANT_OR_O.matcher(term).find()) {
+            return List.of(term + "es");
+        }
+        return List.of();
+    }
+
     /** One alternation per category; a letter or digit on either side means the term is part of a longer word. */
     private static Pattern compile(List<String> terms) {
         Set<String> forms = new LinkedHashSet<>();
@@ -67,8 +84,11 @@ public class PromptFilter {
             String normalized = PromptNormalizer.normalize(term);
             if (!normalized.isEmpty()) {
                 forms.add(normalized);
+                forms.addAll(plurals(normalized));
                 if (normalized.indexOf(' ') >= 0) {
-                    forms.add(normalized.replace(" ", ""));
+                    String joined = normalized.replace(" ", "");
+                    forms.add(joined);
+                    forms.addAll(plurals(joined));
                 }
             }
         }

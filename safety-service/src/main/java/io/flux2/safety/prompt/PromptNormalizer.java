@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
 public final class PromptNormalizer {
 
     private static final Pattern MARKS = Pattern.compile("\\p{M}+");
-    private static final Pattern INVISIBLE = Pattern.compile("[\\p{Cf}\\p{Cc}&&[^\\s]]+");
+    // Format and control characters, and the blank letters that render as nothing: the Hangul fillers (U+3164
+    // and U+FFA0 become U+1160 under NFKC) and the blank braille pattern.
+    private static final Pattern INVISIBLE =
+            Pattern.compile("[[\\p{Cf}\\p{Cc}\\u115F\\u1160\\u3164\\uFFA0\\u2800]&&[^\\s]]+");
     private static final Pattern SPACES = Pattern.compile("\\s+");
     private static final Pattern NOT_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
     private static final String SINGLE = "[\\p{L}\\p{N}@$!]";
