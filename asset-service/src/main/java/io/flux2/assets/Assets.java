@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import io.flux2.assets.images.ImageCodec;
@@ -59,6 +60,7 @@ public class Assets {
      * deduplicated per tenant by the sha256 of the normalised bytes, which also names the object.
      */
     public Mono<Stored> storeReference(String tenantId, String jobId, byte[] raw) {
+        String sourceSha = sha256(raw);
         return Mono.fromCallable(() -> codec.normalize(raw))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(normalized -> {
@@ -75,7 +77,9 @@ public class Assets {
                                 .onErrorResume(DataIntegrityViolationException.class,
                                         e -> catalog.findByKey(key).map(existing -> new Stored(existing, false)));
                     }));
-                });
+                })
+                // The file as sent, for hash blocklists: the normalised PNG's hash is one nobody lists.
+                .flatMap(stored -> catalog.addSource(stored.asset().id(), sourceSha).thenReturn(stored));
     }
 
     /**
@@ -172,7 +176,8 @@ public class Assets {
     }
 
     public Mono<AssetContent> content(UUID id, String tenantId) {
-        return find(id, tenantId).flatMap(asset -> store.open(asset.key()).map(in -> new AssetContent(asset, in)));
+        return find(id, tenantId).flatMap(asset -> catalog.sources(asset.id())
+                .flatMap(sources -> store.open(asset.key()).map(in -> new AssetContent(asset, in, sources))));
     }
 
     /**
@@ -214,6 +219,7 @@ public class Assets {
     }
 
     /** An asset with its bytes opened; the stream belongs to whoever sends it. */
-    public record AssetContent(Asset asset, InputStream bytes) {
+    /** @param sourceSha256 for a reference, the sha256 of each file it was made from */
+    public record AssetContent(Asset asset, InputStream bytes, List<String> sourceSha256) {
     }
 }

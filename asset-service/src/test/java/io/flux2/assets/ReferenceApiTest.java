@@ -319,6 +319,20 @@ class ReferenceApiTest extends AssetTestSupport {
                 .expectBody().jsonPath("$.field").isEqualTo("contentType");
     }
 
+    /** A reference is stored re-encoded; its content names the file it was made from, for hash blocklists. */
+    @Test
+    void aReferencesContentNamesTheFileItWasMadeFrom() throws Exception {
+        byte[] image = encode(randomImage(24, 16, 16), "jpeg");
+        Asset reference = reference("tenant-src", Base64.getEncoder().encodeToString(image)).expectStatus().isCreated()
+                .expectBody(Asset.class).returnResult().getResponseBody();
+        assertThat(reference).isNotNull();
+        String sent = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(image));
+        assertThat(reference.sha256()).as("stored re-encoded").isNotEqualTo(sent);
+        get("/internal/assets/" + reference.id() + "/content").expectStatus().isOk()
+                .expectHeader().valueEquals("X-Source-Sha256", sent);
+    }
+
     /** "Edit my last picture": an output named by its id becomes a PNG reference a worker can read. */
     @Test
     void anOutputNamedByItsIdBecomesAPngReference() {

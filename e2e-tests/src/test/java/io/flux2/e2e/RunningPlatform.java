@@ -28,6 +28,9 @@ final class RunningPlatform {
     static final int MODEL_STEPS = ModelDefaults.of(
             MODEL_TOOLS.resolve("packages").resolve(PlatformSettings.MODEL_NAME)).steps();
 
+    /** A JPEG whose sha256 safety-service's hash blocklist names, as an operator lists a known file. */
+    static final byte[] BLOCKED_REFERENCE = blockedReference();
+
     private static LocalPlatform platform;
 
     private RunningPlatform() {
@@ -45,10 +48,37 @@ final class RunningPlatform {
                     MODEL_TOOLS.resolve("packages").resolve(PlatformSettings.MODEL_NAME), API_KEY, ADMIN_KEY, 1,
                     Map.of("inference-service", Map.of("flux.inference.packages.tiny-pattern",
                                     patternPackage.toAbsolutePath().toString()),
-                            "gateway-service", patternTier())));
+                            "gateway-service", patternTier(),
+                            "safety-service", Map.of("flux.safety.image.blocked-sha256[0]",
+                                    sha256(BLOCKED_REFERENCE)))));
             Runtime.getRuntime().addShutdownHook(new Thread(platform::close));
         }
         return platform;
+    }
+
+    private static byte[] blockedReference() {
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(96, 80,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 80; y++) {
+            for (int x = 0; x < 96; x++) {
+                image.setRGB(x, y, (x * 2) << 16 | (y * 3) << 8 | 200);
+            }
+        }
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(image, "jpeg", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Map<String, Object> patternTier() {

@@ -49,6 +49,23 @@ class SafetyAndOutagesTest {
         assertThat(result.path("details").path("Moderation Reasons").get(0).asString()).isEqualTo("nsfw");
     }
 
+    /**
+     * A blocklist names files as they are shared; the reference is stored re-encoded as PNG, and is caught all
+     * the same by the hash of the file the client sent.
+     */
+    @Test
+    void aReferenceWhoseFileIsOnTheHashBlocklistIsRequestModerated() {
+        var submitted = gateway.post("/v1/flux-2-klein-4b", RunningPlatform.API_KEY, """
+                {"prompt": "make the background yellow", "input_image": "%s"}"""
+                .formatted(java.util.Base64.getEncoder().encodeToString(RunningPlatform.BLOCKED_REFERENCE)));
+        assertThat(submitted.status()).as(submitted.body().toString()).isEqualTo(200);
+
+        JsonNode result = pollUntilDone(submitted.body().path("polling_url").asString(), Duration.ofSeconds(60));
+        assertThat(result.path("status").asString()).as(result.toString()).isEqualTo("Request Moderated");
+        assertThat(result.path("details").path("Moderation Reasons").get(0).asString())
+                .isEqualTo("known-blocked-image");
+    }
+
     @Test
     void aCleanReferenceImageIsAccepted() {
         var submitted = gateway.post("/v1/flux-2-klein-4b", RunningPlatform.API_KEY, """

@@ -125,6 +125,20 @@ class SafetyChecksTest extends SafetyTestSupport {
         assertThat(row).containsEntry("kind", "image").containsEntry("input_sha256", Sha256.hex(BLOCKED_PNG));
     }
 
+    /** A reference is stored re-encoded; a blocklisted hash of the file it was made from flags it all the same. */
+    @Test
+    void aReferenceMadeFromABlockedFileIsFlagged() {
+        Decision decision = client.post().uri("/internal/checks/image?subject=job-42&tolerance=6&purpose=reference"
+                        + "&sourceSha256=" + Sha256.hex(png("an upload nobody listed")) + "&sourceSha256="
+                        + Sha256.hex(BLOCKED_PNG))
+                .header(InternalTokenFilter.HEADER, TOKEN).contentType(MediaType.IMAGE_PNG)
+                .bodyValue(png("the same picture, re-encoded"))
+                .exchange().expectStatus().isOk()
+                .expectBody(Decision.class).returnResult().getResponseBody();
+        assertThat(decision.flagged()).isTrue();
+        assertThat(decision.reasons()).containsExactly("known-blocked-image");
+    }
+
     @Test
     void undecodableImagesAreRefusedNotPassed() {
         // Fail-closed: an image the classifier cannot read is a problem, never a pass.

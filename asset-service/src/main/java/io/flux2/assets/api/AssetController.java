@@ -42,6 +42,9 @@ import reactor.core.scheduler.Schedulers;
 @RequestMapping("/internal/assets")
 public class AssetController {
 
+    /** A reference's content answer: the sha256 of each file it was made from, comma-separated. */
+    public static final String SOURCE_SHA256 = "X-Source-Sha256";
+
     private static final int CHUNK = 64 * 1024;
 
     private final Assets assets;
@@ -133,7 +136,11 @@ public class AssetController {
             Flux<DataBuffer> body = DataBufferUtils
                     .readInputStream(content::bytes, response.bufferFactory(), CHUNK)
                     .subscribeOn(Schedulers.boundedElastic());
-            return ResponseEntity.ok()
+            var answer = ResponseEntity.ok();
+            if (!content.sourceSha256().isEmpty()) {
+                answer.header(SOURCE_SHA256, String.join(",", content.sourceSha256()));
+            }
+            return answer
                     .contentType(MediaType.parseMediaType(asset.contentType()))
                     .contentLength(asset.size())
                     .eTag(asset.sha256())

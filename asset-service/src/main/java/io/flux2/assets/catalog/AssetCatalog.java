@@ -5,6 +5,7 @@ import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -64,6 +65,22 @@ public class AssetCatalog {
                 .bind("sha", sha256)
                 .map(AssetCatalog::toAsset)
                 .one();
+    }
+
+    /** Records that a reference was made from a file with this sha256 (as the client sent it). */
+    public Mono<Void> addSource(UUID assetId, String sourceSha256) {
+        return db.sql("insert into assets.reference_sources (asset_id, source_sha256) values (:id, :sha) "
+                        + "on conflict do nothing")
+                .bind("id", assetId).bind("sha", sourceSha256).then();
+    }
+
+    /** The sha256 of every file the asset was made from; empty for an output. */
+    public Mono<List<String>> sources(UUID assetId) {
+        return db.sql("select source_sha256 from assets.reference_sources where asset_id = :id order by source_sha256")
+                .bind("id", assetId)
+                .map(row -> row.get("source_sha256", String.class))
+                .all()
+                .collectList();
     }
 
     /** Marks the asset used at {@code at}; false when its row is gone (the retention sweep took it). */

@@ -27,7 +27,10 @@ public class AssetClient {
                 .map(entity -> {
                     MediaType type = entity.getHeaders().getContentType();
                     byte[] body = entity.getBody() == null ? new byte[0] : entity.getBody();
-                    return new AssetContent(body, type == null ? null : type.toString());
+                    String sources = entity.getHeaders().getFirst("X-Source-Sha256");
+                    return new AssetContent(body, type == null ? null : type.toString(),
+                            sources == null || sources.isBlank() ? java.util.List.of()
+                                    : java.util.List.of(sources.split(",")));
                 })
                 .onErrorMap(WebClientResponseException.NotFound.class, e -> new AssetMissingException(assetId));
     }

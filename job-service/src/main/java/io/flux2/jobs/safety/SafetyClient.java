@@ -63,6 +63,8 @@ public class SafetyClient {
                         .queryParam("tolerance", tolerance)
                         .queryParam("tier", tier)
                         .queryParam("purpose", purpose.name().toLowerCase(java.util.Locale.ROOT))
+                        // The files a reference was made from, for the hash blocklist.
+                        .queryParam("sourceSha256", image.sourceSha256().toArray())
                         .build())
                 .contentType(type)
                 .bodyValue(image.bytes())

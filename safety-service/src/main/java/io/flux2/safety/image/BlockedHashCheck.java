@@ -9,7 +9,10 @@ import java.util.stream.Collectors;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
-/** Refuses images already known to be forbidden, at every tolerance: an exact sha256 match from configuration. */
+/**
+ * Refuses images already known to be forbidden, at every tolerance: an exact sha256 match from configuration, of
+ * the image checked or of a file a reference was made from.
+ */
 @Component
 @Order(0)
 public class BlockedHashCheck implements ImageCheck {
@@ -26,6 +29,9 @@ public class BlockedHashCheck implements ImageCheck {
 
     @Override
     public Verdict check(CheckedImage image, int tolerance) {
-        return blocked.contains(image.sha256()) ? Verdict.flag(List.of(REASON)) : Verdict.pass();
+        // A reference is stored re-encoded, so the files it was made from are what a blocklist can know.
+        boolean known = blocked.contains(image.sha256()) || image.sourceSha256().stream()
+                .anyMatch(source -> blocked.contains(source.strip().toLowerCase(Locale.ROOT)));
+        return known ? Verdict.flag(List.of(REASON)) : Verdict.pass();
     }
 }

@@ -10,7 +10,11 @@ public interface ImageCheck {
 
     Verdict check(CheckedImage image, int tolerance);
 
-    /** The image under check, with what every check would otherwise compute again. */
-    record CheckedImage(byte[] bytes, ImageFormat format, String sha256) {
+    /**
+     * The image under check, with what every check would otherwise compute again.
+     *
+     * @param sourceSha256 the sha256 of the files a re-encoded reference was made from, as the client sent them
+     */
+    record CheckedImage(byte[] bytes, ImageFormat format, String sha256, java.util.List<String> sourceSha256) {
     }
 }

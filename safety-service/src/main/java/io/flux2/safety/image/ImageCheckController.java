@@ -39,11 +39,13 @@ public class ImageCheckController {
     /**
      * @param purpose {@code reference} (an input image) or {@code output} (a generated one); recorded
      * @param tier    the caller's tier, whose cap applies to the tolerance
+     * @param sourceSha256 for a reference stored re-encoded, the sha256 of each file it was made from
      */
     @PostMapping("/internal/checks/image")
     public Mono<Decision> check(@RequestParam(required = false) String subject,
             @RequestParam(required = false) Integer tolerance, @RequestParam(required = false) String tier,
-            @RequestParam(required = false) String purpose, ServerHttpRequest request) {
+            @RequestParam(required = false) String purpose,
+            @RequestParam(required = false) List<String> sourceSha256, ServerHttpRequest request) {
         String checkedSubject = parameters.subject(subject);
         CheckParameters.Tolerance checkedTolerance = parameters.tolerance(tolerance, tier);
         CheckKind kind = CheckKind.imagePurpose(purpose);
@@ -55,7 +57,8 @@ public class ImageCheckController {
                     "The body is not a PNG, JPEG or WebP image"));
             String sha = Sha256.hex(bytes);
             // Classifiers are CPU-bound: off the event loop.
-            return Mono.fromCallable(() -> judge(new ImageCheck.CheckedImage(bytes, format, sha),
+            List<String> sources = sourceSha256 == null ? List.of() : List.copyOf(sourceSha256);
+            return Mono.fromCallable(() -> judge(new ImageCheck.CheckedImage(bytes, format, sha, sources),
                             checkedTolerance.effective()))
                     .subscribeOn(Schedulers.boundedElastic())
                     .flatMap(verdict -> decisions.record(checkedSubject, kind, sha, checkedTolerance, verdict));
