@@ -28,7 +28,7 @@ public record AssetProperties(@Valid @NotNull S3 s3, Long maxBytes, Duration url
         maxBytes = maxBytes == null ? 32L * 1024 * 1024 : maxBytes;
         urlTtl = urlTtl == null ? Duration.ofMinutes(10) : urlTtl;
         maxUrlTtl = maxUrlTtl == null ? Duration.ofDays(1) : maxUrlTtl;
-        images = images == null ? new Images(null, null, null, null, null) : images;
+        images = images == null ? new Images(null, null, null, null, null, null) : images;
         fetch = fetch == null ? new Fetch(null, null, null, null) : fetch;
         retention = retention == null ? new Retention(null, null, null, null, null) : retention;
     }
@@ -43,10 +43,13 @@ public record AssetProperties(@Valid @NotNull S3 s3, Long maxBytes, Duration url
      * @param maxConcurrentDecodes decodes at once, so memory stays bounded under load
      * @param decodeWait        how long an image waits for a decode slot before the answer is 503; well inside a
      *                          worker's lease, as its output upload waits here too
+     * @param maxReferenceSources the sha256 of the files a reference was made from kept for hash blocklists, the
+     *                          most recent; they travel in a header and a query string, so the number is bounded
      */
     public record Images(Long maxPixels, Integer maxSide, Integer maxTrailingBytes, Integer maxConcurrentDecodes,
-            Duration decodeWait) {
+            Duration decodeWait, Integer maxReferenceSources) {
         public Images {
+            maxReferenceSources = maxReferenceSources == null ? 16 : maxReferenceSources;
             decodeWait = decodeWait == null ? Duration.ofSeconds(10) : decodeWait;
             maxPixels = maxPixels == null ? 4096L * 4096 : maxPixels;
             maxSide = maxSide == null ? 8192 : maxSide;

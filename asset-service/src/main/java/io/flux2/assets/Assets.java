@@ -40,11 +40,13 @@ public class Assets {
     private final boolean tagObjects;
     private final TransactionalOperator transaction;
     private final Duration outputRetention;
+    private final int maxSources;
 
     public Assets(ObjectStore store, AssetCatalog catalog, ImageCodec codec, AssetProperties properties,
             ReactiveTransactionManager transactions) {
         this.transaction = TransactionalOperator.create(transactions);
         this.outputRetention = properties.retention().outputs();
+        this.maxSources = properties.images().maxReferenceSources();
         this.store = store;
         this.catalog = catalog;
         this.codec = codec;
@@ -60,8 +62,11 @@ public class Assets {
      * deduplicated per tenant by the sha256 of the normalised bytes, which also names the object.
      */
     public Mono<Stored> storeReference(String tenantId, String jobId, byte[] raw) {
-        String sourceSha = sha256(raw);
-        return Mono.fromCallable(() -> codec.normalize(raw))
+        String[] sourceSha = new String[1];
+        return Mono.fromCallable(() -> {
+                    sourceSha[0] = sha256(raw);
+                    return codec.normalize(raw);
+                })
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(normalized -> {
                     byte[] png = normalized.png();
@@ -79,7 +84,7 @@ public class Assets {
                     }));
                 })
                 // The file as sent, for hash blocklists: the normalised PNG's hash is one nobody lists.
-                .flatMap(stored -> catalog.addSource(stored.asset().id(), sourceSha).thenReturn(stored));
+                .flatMap(stored -> catalog.addSource(stored.asset().id(), sourceSha[0], maxSources).thenReturn(stored));
     }
 
     /**
@@ -176,7 +181,8 @@ public class Assets {
     }
 
     public Mono<AssetContent> content(UUID id, String tenantId) {
-        return find(id, tenantId).flatMap(asset -> catalog.sources(asset.id())
+        return find(id, tenantId).flatMap(asset -> (AssetKind.REFERENCE.wire().equals(asset.kind())
+                        ? catalog.sources(asset.id(), maxSources) : Mono.just(List.<String>of()))
                 .flatMap(sources -> store.open(asset.key()).map(in -> new AssetContent(asset, in, sources))));
     }
 

@@ -25,6 +25,7 @@ abstract class AssetTestSupport {
 
     static final String TOKEN = "asset-test-token";
     static final int MAX_BYTES = 64 * 1024;
+    static final int MAX_SOURCES = 3;
     static final long MAX_PIXELS = 1024 * 1024;
 
     @DynamicPropertySource
@@ -40,6 +41,7 @@ abstract class AssetTestSupport {
         registry.add("flux.assets.max-url-ttl", () -> "1h");
         registry.add("flux.assets.images.max-pixels", () -> MAX_PIXELS);
         registry.add("flux.assets.images.max-side", () -> 4096);
+        registry.add("flux.assets.images.max-reference-sources", () -> MAX_SOURCES);
         // Only the literal 127.0.0.1 is exempt, so tests can serve references from a loopback server.
         registry.add("flux.assets.fetch.allowed-hosts[0]", () -> "127.0.0.1");
         registry.add("flux.assets.fetch.timeout", () -> "5s");

@@ -333,6 +333,42 @@ class ReferenceApiTest extends AssetTestSupport {
                 .expectHeader().valueEquals("X-Source-Sha256", sent);
     }
 
+    /** Files that make the same reference (here: one picture with different text chunks) keep the newest few. */
+    @Test
+    void aReferenceKeepsTheNewestFilesItWasMadeFrom() throws Exception {
+        byte[] picture = randomPng(20, 12, 17);
+        List<String> sent = new java.util.ArrayList<>();
+        Asset reference = null;
+        for (int i = 0; i < MAX_SOURCES + 1; i++) {
+            byte[] file = withTextChunk(picture, "upload " + i);
+            sent.add(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(file)));
+            reference = reference("tenant-many", Base64.getEncoder().encodeToString(file))
+                    .expectBody(Asset.class).returnResult().getResponseBody();
+        }
+        assertThat(reference).isNotNull();
+        String header = get("/internal/assets/" + reference.id() + "/content").expectStatus().isOk()
+                .returnResult(byte[].class).getResponseHeaders().getFirst("X-Source-Sha256");
+        assertThat(header).isNotNull();
+        assertThat(List.of(header.split(","))).hasSize(MAX_SOURCES).startsWith(sent.get(MAX_SOURCES))
+                .doesNotContain(sent.get(0));
+    }
+
+    /** The PNG with a tEXt chunk after its header: other bytes, the same pixels. */
+    private static byte[] withTextChunk(byte[] png, String text) {
+        byte[] data = ("Comment\0" + text).getBytes(StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer chunk = java.nio.ByteBuffer.allocate(12 + data.length);
+        chunk.putInt(data.length).put("tEXt".getBytes(StandardCharsets.US_ASCII)).put(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(chunk.array(), 4, 4 + data.length);
+        chunk.putInt((int) crc.getValue());
+        int afterHeader = 8 + 25; // signature, then IHDR (length, type, 13 bytes, crc)
+        byte[] out = new byte[png.length + chunk.capacity()];
+        System.arraycopy(png, 0, out, 0, afterHeader);
+        System.arraycopy(chunk.array(), 0, out, afterHeader, chunk.capacity());
+        System.arraycopy(png, afterHeader, out, afterHeader + chunk.capacity(), png.length - afterHeader);
+        return out;
+    }
+
     /** "Edit my last picture": an output named by its id becomes a PNG reference a worker can read. */
     @Test
     void anOutputNamedByItsIdBecomesAPngReference() {

@@ -67,17 +67,25 @@ public class AssetCatalog {
                 .one();
     }
 
-    /** Records that a reference was made from a file with this sha256 (as the client sent it). */
-    public Mono<Void> addSource(UUID assetId, String sourceSha256) {
+    /**
+     * Records that a reference was made (again) from a file with this sha256, as the client sent it, and keeps
+     * only the {@code keep} most recent: the hashes travel in a header and a query string.
+     */
+    public Mono<Void> addSource(UUID assetId, String sourceSha256, int keep) {
         return db.sql("insert into assets.reference_sources (asset_id, source_sha256) values (:id, :sha) "
-                        + "on conflict do nothing")
-                .bind("id", assetId).bind("sha", sourceSha256).then();
+                        + "on conflict (asset_id, source_sha256) do update set added_at = now()")
+                .bind("id", assetId).bind("sha", sourceSha256).then()
+                .then(db.sql("delete from assets.reference_sources where asset_id = :id and source_sha256 not in "
+                                + "(select source_sha256 from assets.reference_sources where asset_id = :id "
+                                + "order by added_at desc, source_sha256 limit :keep)")
+                        .bind("id", assetId).bind("keep", keep).then());
     }
 
-    /** The sha256 of every file the asset was made from; empty for an output. */
-    public Mono<List<String>> sources(UUID assetId) {
-        return db.sql("select source_sha256 from assets.reference_sources where asset_id = :id order by source_sha256")
-                .bind("id", assetId)
+    /** The sha256 of the files the reference was made from, the most recent first, at most {@code limit}. */
+    public Mono<List<String>> sources(UUID assetId, int limit) {
+        return db.sql("select source_sha256 from assets.reference_sources where asset_id = :id "
+                        + "order by added_at desc, source_sha256 limit :limit")
+                .bind("id", assetId).bind("limit", limit)
                 .map(row -> row.get("source_sha256", String.class))
                 .all()
                 .collectList();

@@ -26,7 +26,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Deletes outputs older than {@code flux.assets.retention.outputs} and references not used for
- * {@code references}: object first, then row, in batches, every {@code sweep-interval}. Any replica may
+ * {@code references}: row and object in one transaction, and only if still unused (Assets#expire), in batches,
+ * every {@code sweep-interval}. Any replica may
  * sweep; deleting what another replica already deleted is harmless. Where the store supports it
  * ({@code bucket-lifecycle: true}), lifecycle rules on the objects' kind tag expire objects a day after the
  * sweeper would have, as a backstop should the sweeper not run.
