@@ -51,9 +51,7 @@ public class LeaseQueue {
                         update jobs.jobs j
                         set status = 'RUNNING', lease_id = gen_random_uuid(), lease_owner = :workerId,
                             lease_expires_at = now() + :leaseMs * interval '1 millisecond',
-                            attempts = j.attempts + 1, progress = 0, steps_run = 0, updated_at = now(),
-                            -- known from the start, so a cancel can tell the last step (Cancellation)
-                            total_steps = coalesce((j.request->>'steps')::int, j.total_steps)
+                            attempts = j.attempts + 1, progress = 0, steps_run = 0, updated_at = now()
                         where j.id = (select q.id from jobs.jobs q
                                       where q.status = 'QUEUED' and q.model = any(:models) and q.available_at <= now()
                                       order by q.priority desc, q.created_at

@@ -55,8 +55,10 @@ public class JobStore {
 
     /**
      * {@link #create(NewJob, int, Duration, Integer)} for many jobs in one statement and one commit. The count
-     * rows of the limited keys are locked in key order (so batches of two replicas cannot deadlock) and the
-     * n-th job of a key in the batch is created only while the key's count plus n stays within its limit.
+     * rows of the limited keys are locked in key order, and the rows are inserted in tenant and key order (their
+     * triggers lock the key's count and the tenant's monthly spend), so concurrent batches rarely deadlock; one
+     * that does is retried job by job (CreateBatches). The n-th job of a key in the batch is created only while
+     * the key's count plus n stays within its limit.
      * A job whose prompt was flagged ends at once (REQUEST_MODERATED, never unfinished), so it takes no place:
      * it is stored whatever the count, and the key's other jobs in the batch are numbered without it.
      * A job with a verdict is created past its prompt check: its CREATED event is followed by PROMPT_PASSED
@@ -129,7 +131,9 @@ public class JobStore {
                                    api_key_id, cost::numeric, total_steps::int, webhook_url, webhook_secret,
                                    case when flagged = 'true'
                                         then jsonb_build_object('moderation_reasons', reasons::jsonb) end
-                            from admitted order by ord
+                            -- in tenant and key order: each row's triggers lock its key's count and its tenant's
+                            -- monthly spend, and batches that lock in one order do not deadlock each other
+                            from admitted order by tenant_id, api_key_id, ord
                             returning *
                         ), logged as (
                             insert into jobs.job_events (job_id, type, data)
