@@ -106,6 +106,23 @@ class V2JobsTest extends GatewayTestBase {
                 .expectHeader().valueEquals("Idempotent-Replayed", "true")
                 .expectBody().jsonPath("$.id").isEqualTo(first.get("id").asString());
         assertThat(SERVICES.lastCreate().get("requestHash").asString()).isEqualTo(hash);
+        // So is one that writes a number another way or spells out a null the first left out.
+        web.post().uri("/v2/jobs").header("x-key", BOOTSTRAP_KEY).header("Idempotency-Key", key)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"tier\": \"pro\", \"prompt\": \"an idempotent fox\", \"seed\": null}").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.id").isEqualTo(first.get("id").asString());
+        String decimalKey = unique("idem-decimal");
+        String firstDecimal = web.post().uri("/v2/jobs").header("x-key", BOOTSTRAP_KEY)
+                .header("Idempotency-Key", decimalKey).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"tier\": \"flex\", \"prompt\": \"a decimal fox\", \"guidance\": 4.0}").exchange()
+                .expectStatus().isCreated()
+                .expectBody(JsonNode.class).returnResult().getResponseBody().get("id").asString();
+        web.post().uri("/v2/jobs").header("x-key", BOOTSTRAP_KEY).header("Idempotency-Key", decimalKey)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"tier\": \"flex\", \"prompt\": \"a decimal fox\", \"guidance\": 4}").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.id").isEqualTo(firstDecimal);
 
         web.post().uri("/v2/jobs").header("x-key", BOOTSTRAP_KEY).header("Idempotency-Key", key)
                 .contentType(MediaType.APPLICATION_JSON).bodyValue(job("pro", "another fox")).exchange()
@@ -129,6 +146,21 @@ class V2JobsTest extends GatewayTestBase {
                 .jsonPath("$.status").isEqualTo("ready")
                 .jsonPath("$.result.url").value(url -> assertThat((String) url).startsWith("http://assets.test/outputs/"))
                 .jsonPath("$.result.width").isEqualTo(48);
+    }
+
+    /** RFC 7240's spellings: white space around "=", a quoted value; a wait past any limit is the longest allowed. */
+    @Test
+    void preferWaitIsReadInEveryValidSpelling() {
+        for (String prefer : List.of("wait = 1", "respond-async; wait=\"1\"")) {
+            web.post().uri("/v2/jobs").header("x-key", BOOTSTRAP_KEY).header("Prefer", prefer)
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue(job("pro", "a slow fox")).exchange()
+                    .expectStatus().isAccepted()
+                    .expectHeader().valueEquals("Preference-Applied", "wait=1");
+        }
+        web.post().uri("/v2/jobs").header("x-key", BOOTSTRAP_KEY).header("Prefer", "wait=99999999999999999999")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(job("pro", "[ready] a patient fox")).exchange()
+                .expectStatus().isOk()
+                .expectHeader().valueEquals("Preference-Applied", "wait=5");
     }
 
     @Test

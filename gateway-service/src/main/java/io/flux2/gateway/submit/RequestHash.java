@@ -10,7 +10,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The fingerprint job-service compares for an {@code Idempotency-Key}: sha256 of the canonical body (object
- * members sorted by name at every depth, no whitespace) prefixed with what the body was sent to (the route),
+ * members sorted by name at every depth, null members left out, numbers without trailing zeros, no whitespace)
+ * prefixed with what the body was sent to (the route),
  * so the same body sent to another tier is another request. The client's body, not the resolved one: a seed
  * the gateway drew would make every retry look different.
  */
@@ -51,11 +52,18 @@ public final class RequestHash {
         if (node.isObject()) {
             TreeMap<String, JsonNode> sorted = new TreeMap<>();
             for (var entry : node.properties()) {
-                sorted.put(entry.getKey(), canonical(entry.getValue()));
+                // A member spelled out as null means what leaving it out means (seed: null is a random seed).
+                if (!entry.getValue().isNull()) {
+                    sorted.put(entry.getKey(), canonical(entry.getValue()));
+                }
             }
             ObjectNode out = JsonNodeFactory.instance.objectNode();
             sorted.forEach(out::set);
             return out;
+        }
+        if (node.isNumber()) {
+            // 4, 4.0 and 4.00 are the same guidance.
+            return JsonNodeFactory.instance.numberNode(node.decimalValue().stripTrailingZeros());
         }
         if (node.isArray()) {
             var out = JsonNodeFactory.instance.arrayNode();

@@ -13,6 +13,7 @@ final class PreferWait {
 
     static final String PREFER = "Prefer";
     static final String APPLIED = "Preference-Applied";
+    private static final java.util.regex.Pattern SECONDS = java.util.regex.Pattern.compile("-?\\d+");
 
     private PreferWait() {
     }
@@ -23,19 +24,24 @@ final class PreferWait {
             return Optional.empty();
         }
         for (String part : header.split("[,;]")) {
-            String token = part.strip().toLowerCase(Locale.ROOT);
-            if (token.equals("wait")) {
+            // RFC 7240 allows white space around "=" and a quoted value: wait = "5"
+            String[] nameAndValue = part.split("=", 2);
+            if (!nameAndValue[0].strip().toLowerCase(Locale.ROOT).equals("wait")) {
+                continue;
+            }
+            if (nameAndValue.length == 1) {
                 return Optional.of(max);
             }
-            if (token.startsWith("wait=")) {
-                try {
-                    long seconds = Long.parseLong(token.substring(5).replace("\"", "").strip());
-                    Duration wanted = Duration.ofSeconds(Math.max(0, seconds));
-                    return Optional.of(wanted.compareTo(max) > 0 ? max : wanted);
-                } catch (NumberFormatException e) {
-                    return Optional.empty();
-                }
+            String value = nameAndValue[1].strip().replace("\"", "").strip();
+            if (!SECONDS.matcher(value).matches()) {
+                return Optional.empty();
             }
+            if (value.startsWith("-")) {
+                return Optional.of(Duration.ZERO);
+            }
+            // More digits than any wait could need: as long as the server allows, like any wait above it.
+            Duration wanted = value.length() > 9 ? max : Duration.ofSeconds(Long.parseLong(value));
+            return Optional.of(wanted.compareTo(max) > 0 ? max : wanted);
         }
         return Optional.empty();
     }
