@@ -136,6 +136,18 @@ class OpenAiFacadeTest extends GatewayTestBase {
         assertThat(calls).filteredOn(r -> r.path().endsWith("/cancel")).hasSize(2);
     }
 
+    /** A body that is not multipart gets OpenAI's error shape, as every other answer of the facade. */
+    @Test
+    void anEditThatIsNotMultipartIsRefusedInOpenAisShape() {
+        web.post().uri("/v1/images/edits").header("Authorization", "Bearer " + BOOTSTRAP_KEY)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("prompt", "a fox", "image", "x")).exchange()
+                .expectStatus().isEqualTo(415)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+                .expectBody()
+                .jsonPath("$.error.type").isEqualTo("invalid_request_error")
+                .jsonPath("$.error.code").isEqualTo("unsupported_media_type");
+    }
+
     @Test
     void anUnfinishedJobIsCancelledWhenTheWaitIsOver() {
         generations(Map.of("prompt", "a fox that never finishes")).expectStatus().isEqualTo(504)

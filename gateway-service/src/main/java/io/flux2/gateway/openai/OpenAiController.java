@@ -106,6 +106,14 @@ class OpenAiController {
                 .flatMap(image -> generate(caller, image)));
     }
 
+    /** Any other body (JSON, say): refused in OpenAI's error shape, which its clients read, not as a problem. */
+    @PostMapping("/v1/images/edits")
+    Mono<Map<String, Object>> editsNotMultipart(ServerWebExchange exchange) {
+        return Mono.error(new OpenAiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", null,
+                "unsupported_media_type", "Send the edit as multipart/form-data: the prompt and the image (or "
+                + "image[] files) as parts"));
+    }
+
     @PostMapping(path = "/v1/images/edits", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     Mono<Map<String, Object>> edits(ServerWebExchange exchange) {
         return authenticator.authenticate(exchange.getRequest()).flatMap(caller -> exchange.getMultipartData()
