@@ -62,29 +62,33 @@ public class Assets {
      * deduplicated per tenant by the sha256 of the normalised bytes, which also names the object.
      */
     public Mono<Stored> storeReference(String tenantId, String jobId, byte[] raw) {
-        String[] sourceSha = new String[1];
-        return Mono.fromCallable(() -> {
-                    sourceSha[0] = sha256(raw);
-                    return codec.normalize(raw);
-                })
+        return Mono.fromCallable(() -> new Upload(sha256(raw), codec.normalize(raw)))
                 .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(normalized -> {
-                    byte[] png = normalized.png();
-                    String sha = sha256(png);
-                    String key = tenantId + "/" + AssetKind.REFERENCE.folder() + "/" + sha + ".png";
-                    return reuse(tenantId, sha).switchIfEmpty(Mono.defer(() -> {
-                        Asset asset = new Asset(UUID.randomUUID(), tenantId, AssetKind.REFERENCE.wire(), key,
-                                ImageType.PNG.contentType(), png.length, sha, now(), jobId, normalized.width(),
-                                normalized.height());
-                        return write(asset, png)
-                                .map(stored -> new Stored(stored, true))
-                                // Another upload of the same picture won the race for the key.
-                                .onErrorResume(DataIntegrityViolationException.class,
-                                        e -> catalog.findByKey(key).map(existing -> new Stored(existing, false)));
-                    }));
-                })
-                // The file as sent, for hash blocklists: the normalised PNG's hash is one nobody lists.
-                .flatMap(stored -> catalog.addSource(stored.asset().id(), sourceSha[0], maxSources).thenReturn(stored));
+                .flatMap(upload -> store(tenantId, jobId, upload.image())
+                        // The file as sent, for hash blocklists: the normalised PNG's hash is one nobody lists.
+                        .flatMap(stored -> catalog.addSource(stored.asset().id(), upload.sourceSha256(), maxSources)
+                                .thenReturn(stored)));
+    }
+
+    /** An upload's hash as sent, and the image it normalises to. */
+    private record Upload(String sourceSha256, ImageCodec.Normalized image) {
+    }
+
+    /** The normalised reference, stored or the tenant's identical one reused. */
+    private Mono<Stored> store(String tenantId, String jobId, ImageCodec.Normalized normalized) {
+        byte[] png = normalized.png();
+        String sha = sha256(png);
+        String key = tenantId + "/" + AssetKind.REFERENCE.folder() + "/" + sha + ".png";
+        return reuse(tenantId, sha).switchIfEmpty(Mono.defer(() -> {
+            Asset asset = new Asset(UUID.randomUUID(), tenantId, AssetKind.REFERENCE.wire(), key,
+                    ImageType.PNG.contentType(), png.length, sha, now(), jobId, normalized.width(),
+                    normalized.height());
+            return write(asset, png)
+                    .map(stored -> new Stored(stored, true))
+                    // Another upload of the same picture won the race for the key.
+                    .onErrorResume(DataIntegrityViolationException.class,
+                            e -> catalog.findByKey(key).map(existing -> new Stored(existing, false)));
+        }));
     }
 
     /**
