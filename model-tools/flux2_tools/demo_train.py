@@ -1,6 +1,6 @@
 """Trains the demo model (packages/demo) on CPU from procedurally drawn data (demo_data.py) and writes the package.
 
-One command (run from model-tools/, about 45-55 minutes on 2 idle cores):
+One command (run from model-tools/, about 47-60 minutes on 2 idle cores):
 
     /usr/bin/python3 -m flux2_tools.demo_train --out packages/demo --log training-logs/demo-train.log
 
@@ -19,6 +19,9 @@ Stages (all seeded from --seed; every stage logs its time):
      the model can also be sampled with true CFG (variant klein-base). A frozen MLP fitted on the pool latents
      reads each token's shape class from the clean latent each step points at (x_t - t*v); its cross-entropy is
      added to the flow loss (--out-class-weight). EMA weights are exported.
+  4b. After the guidance is chosen on a validation set: the VAE decoder is tuned on latents the trained flow
+     samples (from partially noised encodings of fresh scenes, so each is paired with its picture), so that it
+     draws the flow's soft shapes with their corners (tune_decoder). The encoder is unchanged.
   5. Export with export.write_package (TorchScript graphs, tokenizer.json, model.json, checksums), then
      optionally the held-out benchmark (demo_eval.bench) through the reference pipeline.
 
@@ -51,7 +54,7 @@ from . import demo_eval as E
 from . import export as ex_mod
 from . import text_encoder as te_mod
 from . import transformer as tr_mod
-from .sampling import empirical_mu, image_ids, pack, reference_ids, text_ids
+from .sampling import empirical_mu, get_schedule, image_ids, pack, reference_ids, text_ids, unpack
 from .tokenizer import PAD, PUNCT, SPECIAL, UNK, WordLevelTokenizer, tokenizer_json
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -528,7 +531,6 @@ def sample(tr: nn.Module, te: nn.Module, dec: nn.Module, tok: Tokens, prompts: L
     refs: packed reference latents [B,64,128] appended after the target tokens (editing). cfg > 1: true CFG
     with the empty prompt (klein-base). -> images [B,3,128,128]."""
     from .reference import seed_noise
-    from .sampling import get_schedule, unpack
     h = w = D.SIDE // 16
     b = len(prompts)
     with torch.no_grad():
@@ -850,6 +852,111 @@ def choose_cfg(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# stage 4b: decoder tuned on the flow's own latents
+
+def decoder_pairs(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, tok: Tokens, args, guidance: float
+                  ) -> Tuple[Tensor, List[D.Scene]]:
+    """Latents the sampler ends on, each paired with the scene it was asked for: a fresh scene is encoded, noised
+    to the schedule's sigma at a random step i0 (0: pure noise) and sampled from there with its caption and the
+    package's guidance, so the pair is exact while the latent has the flow's own flaws. A --dec-real-frac share of
+    the pairs are the encoder's latents, so that real latents still decode as before. -> ([N, 64, 128], scenes)."""
+    rng = random.Random(args.seed + 20)
+    gen = torch.Generator().manual_seed(args.seed + 21)
+    enc = ae_mod.VAEEncoderGraph(ae).eval()
+    h = w = D.SIDE // 16
+    sig = get_schedule(args.sample_steps, h * w)
+    n_real = int(round(args.dec_pairs * args.dec_real_frac))
+    lats: List[Tensor] = []
+    scenes: List[D.Scene] = []
+    chunk = 32
+    with torch.no_grad():
+        ctx_u = te(*tok([""]))
+        done = 0
+        while done < args.dec_pairs - n_real:
+            b = min(chunk, args.dec_pairs - n_real - done)
+            sc = [D.random_scene(rng) for _ in range(b)]
+            x0 = pack(enc(render_batch(sc)))
+            ctx = torch.cat([ctx_u.expand(b, -1, -1), te(*tok([D.caption(s, rng) for s in sc]))])
+            i0 = rng.randint(0, args.dec_start_max)
+            eps = torch.randn(x0.shape, generator=gen).to(DEVICE)
+            x = eps if i0 == 0 else sig[i0] * eps + (1 - sig[i0]) * x0
+            x_ids = image_ids(h, w)[None].expand(2 * b, -1, -1).to(DEVICE)
+            c_ids = text_ids(MAX_LENGTH)[None].expand(2 * b, -1, -1).to(DEVICE)
+            for i in range(i0, args.sample_steps):
+                t = torch.full([2 * b], sig[i], dtype=torch.float32, device=DEVICE)
+                v = tr(torch.cat([x, x]), x_ids, t, ctx, c_ids, torch.ones(2 * b, device=DEVICE))
+                v = v[:b] + guidance * (v[b:] - v[:b])
+                x = x + torch.tensor(sig[i + 1] - sig[i], dtype=torch.float32) * v
+            lats.append(x)
+            scenes += sc
+            done += b
+        real = [D.random_scene(rng) for _ in range(n_real)]
+        for i in range(0, n_real, 64):
+            lats.append(pack(enc(render_batch(real[i:i + 64]))))
+        scenes += real
+    return torch.cat(lats), scenes
+
+
+def pair_targets(scenes: List[D.Scene], args) -> Tuple[Tensor, Tensor]:
+    """The pictures the pairs ask for ([N,3,128,128] in [-1,1]) and per-pixel loss weights: shape pixels weigh
+    1 + vae_fg_weight, and the 2 px around each outline (what tells the classes apart) dec_edge_weight more."""
+    u8 = torch.from_numpy(np.stack([D.render(s) for s in scenes])).permute(0, 3, 1, 2)
+    bg = torch.tensor([D.COLOURS[s.background] for s in scenes], dtype=torch.uint8)[:, :, None, None]
+    fg = (u8 != bg).any(dim=1, keepdim=True).float()
+    edge = (F.max_pool2d(fg, 5, 1, 2) + F.max_pool2d(-fg, 5, 1, 2)) > 0
+    wgt = 1.0 + args.vae_fg_weight * fg + args.dec_edge_weight * edge.float()
+    return render_batch(scenes), wgt.to(DEVICE)
+
+
+def decoder_loss(dec: nn.Module, lat: Tensor, target: Tensor, wgt: Tensor) -> Tensor:
+    """Weighted L1 + L2 of the decoded packed latents [B,64,128] against the pictures, as in the VAE stage."""
+    h = w = D.SIDE // 16
+    d = dec(unpack(lat, h, w)) - target
+    return ((d.abs() + d * d) * wgt).mean() / wgt.mean()
+
+
+def tune_decoder(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict[str, int], args, log: Log,
+                 guidance: float) -> float:
+    """Fine-tunes the VAE decoder on decoder_pairs at full size (GroupNorm sees whole pictures, as when serving).
+    The flow transformer ends on latents softer than the encoder's (a shape's corners carry little weight in its
+    loss), and the decoder trained on the encoder's latents draws those soft shapes round; tuned on the flow's own
+    latents, it draws the shape the latent is closest to. The encoder, and so the editing references, are
+    unchanged, and the graph keeps FLUX.2's decoder architecture. Tuning it on the flow's own samples, paired by
+    partial noising, is this project's choice for a model trained in minutes. Returns its seconds."""
+    t0 = time.time()
+    tok = Tokens(vocab)
+    tr.eval()
+    te.eval()
+    with fast_kernels(tr, te, enabled=DEVICE.type == "cpu"):
+        lat, scenes = decoder_pairs(tr, te, ae, tok, args, guidance)
+    t_pairs = time.time() - t0
+    target, wgt = pair_targets(scenes, args)
+    dec = ae_mod.VAEDecoderGraph(ae).train()
+    params = list(ae.decoder.parameters())
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.Adam(params, lr=args.dec_lr, betas=(0.9, 0.99), foreach=True)
+    gen = torch.Generator().manual_seed(args.seed + 22)
+    for step in range(args.dec_steps):
+        lr = args.dec_lr * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / args.dec_steps))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        idx = torch.randint(0, lat.shape[0], (args.dec_batch,), generator=gen).tolist()
+        loss = decoder_loss(dec, lat[idx], target[idx], wgt[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 50 == 0 or step == args.dec_steps - 1:
+            log(f"decoder step {step}/{args.dec_steps} loss {loss.item():.4f} lr {lr:.2e}")
+    for p in params:
+        p.requires_grad_(False)
+    ae.eval()
+    log(f"decoder tuned on {lat.shape[0]} pairs (sampled in {t_pairs:.0f}s) in {(time.time() - t0) / 60:.1f} min")
+    return time.time() - t0
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # stage 5: export
 
 def export_package(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict[str, int], tcfg: dict,
@@ -941,7 +1048,7 @@ def main(argv=None) -> int:
                     help="weight of a frozen latent class probe's loss on the step's predicted clean latent (0: off)")
     ap.add_argument("--t-shift", type=float, default=None,
                     help="mu of the training sigma shift (default: the sampling schedule's mu at 128x128)")
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=2800)
     ap.add_argument("--batch", type=int, default=16, help="text-to-image samples per step")
     ap.add_argument("--edit-batch", type=int, default=8, help="editing samples per step")
     ap.add_argument("--lr", type=float, default=2e-3,
@@ -962,6 +1069,15 @@ def main(argv=None) -> int:
     ap.add_argument("--val-edits", type=int, default=32)
     ap.add_argument("--sample-steps", type=int, default=16, help="defaults.steps of the package")
     ap.add_argument("--guidance", type=float, default=1.0, help="defaults.guidance (CFG scale for klein-base)")
+    ap.add_argument("--dec-pairs", type=int, default=500,
+                    help="latent/picture pairs for tuning the decoder on the flow's latents (0: no tuning)")
+    ap.add_argument("--dec-steps", type=int, default=500)
+    ap.add_argument("--dec-batch", type=int, default=8)
+    ap.add_argument("--dec-lr", type=float, default=1e-3)
+    ap.add_argument("--dec-start-max", type=int, default=12,
+                    help="pairs are sampled from sampler step i0 in [0, this] (0: pure noise)")
+    ap.add_argument("--dec-real-frac", type=float, default=0.3, help="share of pairs that are encoder latents")
+    ap.add_argument("--dec-edge-weight", type=float, default=16.0)
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--stop-after", default=None, choices=["vae"],
                     help="experiments: stop after this stage (vae: after the VAE and its check)")
@@ -1012,6 +1128,8 @@ def main(argv=None) -> int:
     log(f"training done in {train_seconds / 60:.1f} min")
     if args.variant == "auto":
         args.variant, args.guidance = choose_cfg(tr, te, ae, vocab, args, log)
+    if args.dec_pairs > 0:
+        train_seconds += tune_decoder(tr, te, ae, vocab, args, log, args.guidance)
     if args.no_export:
         return 0
     export_package(tr, te, ae, vocab, tcfg, args, train_seconds)

@@ -72,6 +72,34 @@ def tr_depth(tr):
     return len(tr.double_blocks)
 
 
+class DecoderTuningTest(unittest.TestCase):
+    def test_the_decoder_learns_the_pictures_its_latents_were_asked_for_and_the_encoder_is_untouched(self):
+        import types
+        from flux2_tools import text_encoder as TE
+        torch.manual_seed(0)
+        ae = A.AutoEncoder(T.vae_config(types.SimpleNamespace(vae_ch=8, vae_mult="1,2,4,8"))).eval()
+        A.init_random_(ae, torch.Generator().manual_seed(0))
+        tr = TR.Flux2Transformer(TR.TransformerConfig(**dict(T.TRANSFORMER, hidden_size=64, num_heads=2))).eval()
+        TR.init_random_(tr, torch.Generator().manual_seed(1))
+        vocab = T.demo_vocab()
+        te = TE.TextEncoder(TE.TextEncoderConfig(vocab_size=len(vocab), **T.TEXT_ENCODER)).eval()
+        TE.init_random_(te, torch.Generator().manual_seed(2))
+        args = types.SimpleNamespace(seed=0, dec_pairs=6, dec_real_frac=0.5, dec_start_max=2, sample_steps=3,
+                                     vae_fg_weight=4.0, dec_edge_weight=16.0, dec_lr=1e-3, dec_batch=3, dec_steps=40)
+        lat, scenes = T.decoder_pairs(tr, te, ae, T.Tokens(vocab), args, 2.0)
+        self.assertEqual((tuple(lat.shape), len(scenes)), ((6, 64, 128), 6))
+        target, wgt = T.pair_targets(scenes, args)
+        image = torch.from_numpy(D.to_tensor_array(D.render(scenes[0])))[None]
+        with torch.no_grad():
+            before = T.decoder_loss(A.VAEDecoderGraph(ae), lat, target, wgt).item()
+            encoded = A.VAEEncoderGraph(ae)(image)
+        T.tune_decoder(tr, te, ae, vocab, args, lambda msg: None, 2.0)
+        with torch.no_grad():
+            after = T.decoder_loss(A.VAEDecoderGraph(ae), lat, target, wgt).item()
+            self.assertTrue(torch.equal(A.VAEEncoderGraph(ae)(image), encoded))
+        self.assertLess(after, 0.8 * before)
+
+
 class MinimalRunTest(unittest.TestCase):
     def test_train_export_and_sample_like_the_reference_pipeline(self):
         with tempfile.TemporaryDirectory() as d:
@@ -79,7 +107,7 @@ class MinimalRunTest(unittest.TestCase):
             argv = ["--out", out, "--work", os.path.join(d, "work"), "--vae-steps", "2", "--vae-pool", "16",
                     "--bn-images", "32", "--t2i-pool", "16", "--edit-pool", "8", "--steps", "2", "--batch", "4",
                     "--edit-batch", "2", "--variant", "klein-base", "--guidance", "2.0", "--sample-steps", "3",
-                    "--bench-t2i", "0", "--bench-edits", "0"]
+                    "--bench-t2i", "0", "--bench-edits", "0", "--dec-pairs", "4", "--dec-steps", "2"]
             self.assertEqual(T.main(argv), 0)
             pkg = R.Package(out)
             m = pkg.manifest
