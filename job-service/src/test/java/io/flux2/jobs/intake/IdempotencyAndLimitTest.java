@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.flux2.infra.SharedTestInfra;
 import io.flux2.jobs.support.JobServiceTest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -187,6 +189,51 @@ class IdempotencyAndLimitTest extends JobServiceTest {
         // Other keys are not affected.
         body.put("apiKeyId", "another-key");
         create(body).expectStatus().isCreated();
+    }
+
+    /**
+     * A job written by a replica of the previous version while V3 was being applied was never counted, so its key
+     * could run one job more than its limit for good. V8 recounts from the jobs themselves.
+     */
+    @Test
+    void theRecountMigrationRepairsAKeysActiveJobCountThatDrifted() throws Exception {
+        String tenant = uniqueTenant();
+        String model = uniqueModel();
+        String apiKey = "drifted-" + UUID.randomUUID();
+        Map<String, Object> body = jobBody(tenant, model, "a counted bird");
+        body.put("apiKeyId", apiKey);
+        body.put("activeJobLimit", 2);
+        create(body).expectStatus().isCreated();
+        create(body).expectStatus().isCreated();
+        expectProblem(create(body), HttpStatus.TOO_MANY_REQUESTS);
+
+        try (Connection connection = DriverManager.getConnection(SharedTestInfra.postgres().jdbcUrl(), "postgres", "")) {
+            try (PreparedStatement drift = connection.prepareStatement(
+                    "update jobs.active_job_counts set active = active - 1 where api_key_id = ?")) {
+                drift.setString(1, apiKey);
+                assertThat(drift.executeUpdate()).isEqualTo(1);
+            }
+            create(body).expectStatus().isCreated(); // one too many: what the drift allowed
+            expectProblem(create(body), HttpStatus.TOO_MANY_REQUESTS);
+
+            connection.setAutoCommit(false);
+            try (var recount = connection.createStatement()) {
+                recount.execute(migration("V8__active_job_counts_recount.sql"));
+            }
+            connection.commit();
+        }
+        // three jobs are active: a job must finish before the key gets another, and two must for a second one
+        Map<?, ?> list = body(get("/internal/jobs?tenantId={t}&limit=1", tenant).expectStatus().isOk());
+        Object someJob = ((Map<?, ?>) ((List<?>) list.get("items")).get(0)).get("id");
+        post("/internal/jobs/{id}/cancel?tenantId={t}", someJob, tenant).exchange().expectStatus().isOk();
+        expectProblem(create(body), HttpStatus.TOO_MANY_REQUESTS);
+    }
+
+    private static String migration(String name) throws IOException {
+        try (var in = IdempotencyAndLimitTest.class.getResourceAsStream("/db/migration/jobs/" + name)) {
+            assertThat(in).as(name).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** Sends every create from its own client thread at once; the answers in the order of the bodies. */
