@@ -942,9 +942,10 @@ def tune_decoder(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Di
         for g in opt.param_groups:
             g["lr"] = lr
         idx = torch.randint(0, lat.shape[0], (args.dec_batch,), generator=gen).tolist()
-        loss = decoder_loss(dec, lat[idx], target[idx], wgt[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
+        with torch.enable_grad():  # whatever the caller switched off
+            loss = decoder_loss(dec, lat[idx], target[idx], wgt[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if step % 50 == 0 or step == args.dec_steps - 1:
