@@ -246,6 +246,15 @@ def vae_config(args) -> ae_mod.VAEConfig:
                             norm_groups=4)
 
 
+def shape_masks(u8: Tensor, bg: Tensor) -> Tuple[Tensor, Tensor]:
+    """Pictures uint8 [N,3,H,W] and their background colours [N,3,1,1] -> bool masks [N,1,H,W]: the shape pixels,
+    and the pixels within 2 px of a shape's outline. Corners and edges are what tells a square or a triangle from
+    a circle, and they are a small part even of the shape pixels, so plain reconstruction rounds them off."""
+    fg = (u8 != bg).any(dim=1, keepdim=True)
+    fgf = fg.float()
+    return fg, (F.max_pool2d(fgf, 5, 1, 2) - (-F.max_pool2d(-fgf, 5, 1, 2))) > 0
+
+
 def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
     """Reconstruction of random crops of a pre-rendered pool; pixels of the shapes weigh 1 + vae_fg_weight (they
     are a small part of the image, and their colours are what the evaluator reads). The log-variance half of
@@ -259,11 +268,7 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
     scenes = [vae_scene(rng) for _ in range(args.vae_pool)]
     pool = torch.from_numpy(np.stack([D.render(s) for s in scenes])).permute(0, 3, 1, 2).contiguous()  # uint8
     bg = torch.tensor([D.COLOURS[s.background] for s in scenes], dtype=torch.uint8)[:, :, None, None]
-    fg_pool = (pool != bg).any(dim=1, keepdim=True)
-    # pixels within 2 px of a shape's outline: corners and edges are what tells a square or a triangle from a
-    # circle, and they are a small part even of the shape pixels, so plain reconstruction rounds them off
-    fgf = fg_pool.float()
-    edge_pool = (F.max_pool2d(fgf, 5, 1, 2) - (-F.max_pool2d(-fgf, 5, 1, 2))) > 0
+    fg_pool, edge_pool = shape_masks(pool, bg)
     log(f"vae: {sum(p.numel() for p in ae.parameters())} params, pool of {len(scenes)} images")
     # A linear probe reads each latent token's shape class (training only): colour and position are coarse
     # features the flow transformer learns early, while a class left to the fine detail of the latent is not
@@ -902,9 +907,8 @@ def pair_targets(scenes: List[D.Scene], args) -> Tuple[Tensor, Tensor]:
     1 + vae_fg_weight, and the 2 px around each outline (what tells the classes apart) dec_edge_weight more."""
     u8 = torch.from_numpy(np.stack([D.render(s) for s in scenes])).permute(0, 3, 1, 2)
     bg = torch.tensor([D.COLOURS[s.background] for s in scenes], dtype=torch.uint8)[:, :, None, None]
-    fg = (u8 != bg).any(dim=1, keepdim=True).float()
-    edge = (F.max_pool2d(fg, 5, 1, 2) + F.max_pool2d(-fg, 5, 1, 2)) > 0
-    wgt = 1.0 + args.vae_fg_weight * fg + args.dec_edge_weight * edge.float()
+    fg, edge = shape_masks(u8, bg)
+    wgt = 1.0 + args.vae_fg_weight * fg.float() + args.dec_edge_weight * edge.float()
     return render_batch(scenes), wgt.to(DEVICE)
 
 
