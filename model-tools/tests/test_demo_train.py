@@ -85,7 +85,8 @@ class DecoderTuningTest(unittest.TestCase):
         te = TE.TextEncoder(TE.TextEncoderConfig(vocab_size=len(vocab), **T.TEXT_ENCODER)).eval()
         TE.init_random_(te, torch.Generator().manual_seed(2))
         args = types.SimpleNamespace(seed=0, dec_pairs=6, dec_real_frac=0.5, dec_start_max=2, sample_steps=3,
-                                     vae_fg_weight=4.0, dec_edge_weight=16.0, dec_lr=1e-3, dec_batch=3, dec_steps=40)
+                                     vae_fg_weight=4.0, dec_edge_weight=16.0, dec_lr=1e-3, dec_batch=3, dec_steps=40,
+                                     dec_fast_attention=True)
         lat, scenes = T.decoder_pairs(tr, te, ae, T.Tokens(vocab), args, 2.0)
         self.assertEqual((tuple(lat.shape), len(scenes)), ((6, 64, 128), 6))
         target, wgt = T.pair_targets(scenes, args)
@@ -98,6 +99,17 @@ class DecoderTuningTest(unittest.TestCase):
             after = T.decoder_loss(A.VAEDecoderGraph(ae), lat, target, wgt).item()
             self.assertTrue(torch.equal(A.VAEEncoderGraph(ae)(image), encoded))
         self.assertLess(after, 0.8 * before)
+        self.assertIs(A.attention_matmul, A._plain_matmul)  # the exported graphs script the plain product
+
+    def test_the_fast_vae_attention_computes_the_same_attention(self):
+        block = A.AttnBlock(16, 4).eval()
+        x = torch.randn(3, 16, 5, 7, generator=torch.Generator().manual_seed(3))
+        with torch.no_grad():
+            plain = block(x)
+            with T.fast_vae_attention():
+                fast = block(x)
+        torch.testing.assert_close(fast, plain, rtol=1e-5, atol=1e-5)
+        self.assertIs(A.attention_matmul, A._plain_matmul)
 
 
 class MinimalRunTest(unittest.TestCase):
