@@ -959,23 +959,6 @@ def decoder_loss(dec: nn.Module, lat: Tensor, target: Tensor, wgt: Tensor) -> Te
     return ((d.abs() + d * d) * wgt).mean() / wgt.mean()
 
 
-def _decoder_steps(dec: nn.Module, opt, params: List[Tensor], lat: Tensor, target: Tensor, wgt: Tensor,
-                   gen: torch.Generator, args, log: Log) -> None:
-    for step in range(args.dec_steps):
-        lr = args.dec_lr * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / args.dec_steps))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        idx = torch.randint(0, lat.shape[0], (args.dec_batch,), generator=gen).tolist()
-        with torch.enable_grad():  # whatever the caller switched off
-            loss = decoder_loss(dec, lat[idx], target[idx], wgt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        if step % 50 == 0 or step == args.dec_steps - 1:
-            log(f"decoder step {step}/{args.dec_steps} loss {loss.item():.4f} lr {lr:.2e}")
-
-
 def tune_decoder(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict[str, int], args, log: Log,
                  guidance: float) -> float:
     """Fine-tunes the VAE decoder on decoder_pairs at full size (GroupNorm sees whole pictures, as when serving).
@@ -999,7 +982,19 @@ def tune_decoder(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Di
     opt = torch.optim.Adam(params, lr=args.dec_lr, betas=(0.9, 0.99), foreach=True)
     gen = torch.Generator().manual_seed(args.seed + 22)
     with fast_vae_attention(enabled=args.dec_fast_attention and DEVICE.type == "cpu"):
-        _decoder_steps(dec, opt, params, lat, target, wgt, gen, args, log)
+        for step in range(args.dec_steps):
+            lr = args.dec_lr * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / args.dec_steps))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            idx = torch.randint(0, lat.shape[0], (args.dec_batch,), generator=gen).tolist()
+            with torch.enable_grad():  # whatever the caller switched off
+                loss = decoder_loss(dec, lat[idx], target[idx], wgt[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            if step % 50 == 0 or step == args.dec_steps - 1:
+                log(f"decoder step {step}/{args.dec_steps} loss {loss.item():.4f} lr {lr:.2e}")
     for p in params:
         p.requires_grad_(False)
     ae.eval()
