@@ -294,6 +294,20 @@ def shape_masks(u8: Tensor, bg: Tensor) -> Tuple[Tensor, Tensor]:
     return fg, (F.max_pool2d(fgf, 5, 1, 2) - (-F.max_pool2d(-fgf, 5, 1, 2))) > 0
 
 
+def context_pairs(n: int, rng: random.Random) -> Tuple[Tensor, Tensor, Tensor]:
+    """n editing pairs (source, target) other than background changes, rendered uint8 [n,3,H,W] each, and a mask
+    [n, H/16 * W/16] of the tokens whose pixels and one token around them are the same in both: what a token there
+    encodes should not depend on the change elsewhere."""
+    kinds = [k for k in D.EDIT_KINDS if k != "background"]
+    pairs = [D.random_edit(rng, rng.choice(kinds)) for _ in range(n)]
+    src = torch.from_numpy(np.stack([D.render(e[0]) for e in pairs])).permute(0, 3, 1, 2).contiguous()
+    tgt = torch.from_numpy(np.stack([D.render(e[2]) for e in pairs])).permute(0, 3, 1, 2).contiguous()
+    changed = (src != tgt).any(dim=1, keepdim=True).float()
+    changed = F.max_pool2d(changed, 16, 16)  # [n,1,H/16,W/16]
+    near = F.max_pool2d(changed, 3, 1, 1)
+    return src, tgt, (near == 0).reshape(n, -1)
+
+
 def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
     """Reconstruction of random crops of a pre-rendered pool; pixels of the shapes weigh 1 + vae_fg_weight (they
     are a small part of the image, and their colours are what the evaluator reads). The log-variance half of
@@ -309,6 +323,12 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
     bg = torch.tensor([D.COLOURS[s.background] for s in scenes], dtype=torch.uint8)[:, :, None, None]
     fg_pool, edge_pool = shape_masks(pool, bg)
     log(f"vae: {sum(p.numel() for p in ae.parameters())} params, pool of {len(scenes)} images")
+    if args.vae_context_weight > 0:
+        # GroupNorm normalises with statistics of the whole picture, so without this a shape that an edit keeps
+        # is encoded differently once anything else changes, and the flow cannot copy it from the reference
+        ctx_rng = random.Random(args.seed + 5)
+        ctx_src, ctx_tgt, ctx_mask = context_pairs(args.vae_context_pool, ctx_rng)
+        ctx_mask = ctx_mask.to(DEVICE)
     # A linear probe reads each latent token's shape class (training only): colour and position are coarse
     # features the flow transformer learns early, while a class left to the fine detail of the latent is not
     # learned in a CPU-sized run (the decoded shapes stay round blobs); the probe makes the encoder spell it out.
@@ -356,12 +376,22 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
         ce = (F.cross_entropy(logits.reshape(-1, logits.shape[-1]), cls.reshape(-1), reduction="none")
               * (1.0 + (SHAPE_TOKEN_WEIGHT - 1.0) * (cls.reshape(-1) > 0).float())).mean()
         loss = rec + args.vae_kl * kl + args.vae_class_weight * ce
+        ctx_loss = torch.zeros(())
+        if args.vae_context_weight > 0:
+            jj = [ctx_rng.randrange(len(ctx_mask)) for _ in range(args.vae_context_pairs)]
+            both = torch.cat([ctx_src[jj], ctx_tgt[jj]]).float().div(255.0).mul(2.0).sub(1.0).to(DEVICE)
+            m_src, m_tgt = (ae_mod.patchify(ae.encoder(both)[:, :ae_mod.Z_CHANNELS] * zmask)
+                            .flatten(2).transpose(1, 2).chunk(2))
+            same = ctx_mask[jj].float()
+            ctx_loss = (((m_src - m_tgt) ** 2).mean(-1) * same).sum() / same.sum().clamp(min=1.0)
+            loss = loss + args.vae_context_weight * ctx_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         if step % 50 == 0 or step == args.vae_steps - 1:
             log(f"vae step {step}/{args.vae_steps} rec {rec.item():.4f} kl {kl.item():.3f} class {ce.item():.3f} "
+                + (f"context {ctx_loss.item():.4f} " if args.vae_context_weight > 0 else "") +
                 f"sigma {torch.exp(0.5 * logvar[:, :args.z_used]).mean().item():.3f} "
                 f"mu_std {mu[:, :args.z_used].std().item():.3f} lr {lr:.2e} "
                 f"({(time.time() - t0) / (step + 1):.2f}s/step)")
@@ -1067,6 +1097,10 @@ def main(argv=None) -> int:
     ap.add_argument("--vae-class-weight", type=float, default=0.05,
                     help="weight of the latent tokens' class-probe loss (0: off)")
     ap.add_argument("--vae-pool", type=int, default=2048)
+    ap.add_argument("--vae-context-weight", type=float, default=0.0,
+                    help="weight of the loss that keeps a token's latent the same when the picture changes elsewhere")
+    ap.add_argument("--vae-context-pairs", type=int, default=2, help="picture pairs per VAE step for that loss")
+    ap.add_argument("--vae-context-pool", type=int, default=512)
     ap.add_argument("--vae-ch", type=int, default=8)
     ap.add_argument("--vae-mult", default="1,2,4,8")
     ap.add_argument("--vae-from", default=None, help="skip stages 1-2: load a VAE state dict saved by a run")

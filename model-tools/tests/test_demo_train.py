@@ -53,6 +53,22 @@ class PiecesTest(unittest.TestCase):
         self.assertEqual(set(cls[3:5, 3:5].reshape(-1)), {1 + D.CLASSES.index("circle")})
         self.assertEqual(cls.sum(), 4 * (1 + D.CLASSES.index("circle")))
 
+    def test_context_pairs_mark_only_tokens_whose_surroundings_did_not_change(self):
+        src, tgt, same = T.context_pairs(16, random.Random(3))
+        self.assertEqual(tuple(same.shape), (16, 64))
+        self.assertTrue(same.any(dim=1).all())  # every pair keeps some place
+        self.assertFalse(same.all(dim=1).any())  # and changes some
+        for i in range(16):
+            for k in same[i].nonzero().flatten().tolist():
+                r, c = divmod(k, 8)
+                window = (slice(None), slice(max(0, 16 * r - 16), 16 * r + 32), slice(max(0, 16 * c - 16), 16 * c + 32))
+                self.assertTrue(torch.equal(src[i][window], tgt[i][window]))
+            changed = [k for k in range(64) if not same[i, k]]
+            r, c = divmod(changed[0], 8)
+            self.assertTrue(any(not torch.equal(src[i][:, 16 * rr:16 * rr + 16, 16 * cc:16 * cc + 16],
+                                                tgt[i][:, 16 * rr:16 * rr + 16, 16 * cc:16 * cc + 16])
+                                for rr in range(max(0, r - 1), min(8, r + 2)) for cc in range(max(0, c - 1), min(8, c + 2))))
+
     def test_pruned_vae_channels_are_exact_zeros(self):
         class Args:
             vae_ch, vae_mult = 8, "1,2,4,8"
