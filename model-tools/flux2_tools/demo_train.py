@@ -294,6 +294,11 @@ def shape_masks(u8: Tensor, bg: Tensor) -> Tuple[Tensor, Tensor]:
     return fg, (F.max_pool2d(fgf, 5, 1, 2) - (-F.max_pool2d(-fgf, 5, 1, 2))) > 0
 
 
+def unit_range(u8: Tensor) -> Tensor:
+    """uint8 pictures [N,3,H,W] -> float32 in [-1, 1] on DEVICE."""
+    return (u8.float() / 255.0 * 2.0 - 1.0).to(DEVICE)
+
+
 def context_pairs(n: int, rng: random.Random) -> Tuple[Tensor, Tensor, Tensor]:
     """n editing pairs (source, target) other than background changes, rendered uint8 [n,3,H,W] each, and a mask
     [n, H/16 * W/16] of the tokens whose pixels and one token around them are the same in both: what a token there
@@ -361,7 +366,7 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
         edge = torch.stack([edge_pool[i, :, t:t + c, l:l + c] for i, t, l in zip(idx, tops, lefts)])
         cls = torch.stack([cls_pool[i, t // 16:(t + c) // 16, l // 16:(l + c) // 16]
                            for i, t, l in zip(idx, tops, lefts)]).to(DEVICE)
-        x = (x.float() / 255.0 * 2.0 - 1.0).to(DEVICE)
+        x = unit_range(x)
         wgt = (1.0 + args.vae_fg_weight * fg.float() + args.vae_edge_weight * edge.float()).to(DEVICE)
         moments = ae.encoder(x)
         mu, logvar = moments.chunk(2, dim=1)
@@ -379,7 +384,7 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
         ctx_loss = torch.zeros(())
         if args.vae_context_weight > 0:
             jj = [ctx_rng.randrange(len(ctx_mask)) for _ in range(args.vae_context_pairs)]
-            both = torch.cat([ctx_src[jj], ctx_tgt[jj]]).float().div(255.0).mul(2.0).sub(1.0).to(DEVICE)
+            both = unit_range(torch.cat([ctx_src[jj], ctx_tgt[jj]]))
             m_src, m_tgt = (ae_mod.patchify(ae.encoder(both)[:, :ae_mod.Z_CHANNELS] * zmask)
                             .flatten(2).transpose(1, 2).chunk(2))
             same = ctx_mask[jj].float()
@@ -405,7 +410,7 @@ def select_channels(ae: ae_mod.AutoEncoder, pool: Tensor, z_used: int, rng: rand
     pool images) come first: quant_conv's mean and log-variance rows and post_quant_conv's input columns."""
     idx = [rng.randrange(pool.shape[0]) for _ in range(64)]
     with torch.no_grad():
-        x = (pool[idx].float() / 255.0 * 2.0 - 1.0).to(DEVICE)
+        x = unit_range(pool[idx])
         mu = ae.encoder(x)[:, : ae_mod.Z_CHANNELS]
         var = mu.var(dim=(0, 2, 3))
         order = torch.argsort(var, descending=True)
