@@ -313,6 +313,20 @@ def context_pairs(n: int, rng: random.Random) -> Tuple[Tensor, Tensor, Tensor]:
     return src, tgt, (near == 0).reshape(n, -1)
 
 
+def context_crops(src: Tensor, tgt: Tensor, mask: Tensor, jj: List[int], side: int,
+                  rng: random.Random) -> Tuple[Tensor, Tensor, Tensor]:
+    """The same token-aligned window of side x side pixels (0: the whole picture) cut from pairs jj of
+    context_pairs: pictures [len(jj),3,side,side] each and the mask of their tokens [len(jj), (side/16)^2]."""
+    if not side or side >= D.SIDE:
+        return src[jj], tgt[jj], mask[jj]
+    g, k = D.SIDE // 16, side // 16
+    win = [(rng.randrange(0, g - k + 1), rng.randrange(0, g - k + 1)) for _ in jj]
+    c_src = torch.stack([src[j, :, 16 * t:16 * (t + k), 16 * l:16 * (l + k)] for j, (t, l) in zip(jj, win)])
+    c_tgt = torch.stack([tgt[j, :, 16 * t:16 * (t + k), 16 * l:16 * (l + k)] for j, (t, l) in zip(jj, win)])
+    c_mask = torch.stack([mask[j].reshape(g, g)[t:t + k, l:l + k].reshape(-1) for j, (t, l) in zip(jj, win)])
+    return c_src, c_tgt, c_mask
+
+
 def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
     """Reconstruction of random crops of a pre-rendered pool; pixels of the shapes weigh 1 + vae_fg_weight (they
     are a small part of the image, and their colours are what the evaluator reads). The log-variance half of
@@ -382,12 +396,13 @@ def train_vae(args, log: Log) -> ae_mod.AutoEncoder:
               * (1.0 + (SHAPE_TOKEN_WEIGHT - 1.0) * (cls.reshape(-1) > 0).float())).mean()
         loss = rec + args.vae_kl * kl + args.vae_class_weight * ce
         ctx_loss = torch.zeros(())
-        if args.vae_context_weight > 0:
+        if args.vae_context_weight > 0 and step % args.vae_context_every == 0:
             jj = [ctx_rng.randrange(len(ctx_mask)) for _ in range(args.vae_context_pairs)]
-            both = unit_range(torch.cat([ctx_src[jj], ctx_tgt[jj]]))
+            c_src, c_tgt, c_mask = context_crops(ctx_src, ctx_tgt, ctx_mask, jj, args.vae_context_crop, ctx_rng)
+            both = unit_range(torch.cat([c_src, c_tgt]))
             m_src, m_tgt = (ae_mod.patchify(ae.encoder(both)[:, :ae_mod.Z_CHANNELS] * zmask)
                             .flatten(2).transpose(1, 2).chunk(2))
-            same = ctx_mask[jj].float()
+            same = c_mask.float()
             ctx_loss = (((m_src - m_tgt) ** 2).mean(-1) * same).sum() / same.sum().clamp(min=1.0)
             loss = loss + args.vae_context_weight * ctx_loss
         opt.zero_grad(set_to_none=True)
@@ -1084,10 +1099,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu", help="cpu (the documented run) or e.g. cuda for experiments")
-    # 4000 steps on 48x48 crops should cost about what 2400 on 64x64 did (the convolutions scale with the crop's
-    # area: ~0.56x per step); with --vae-edge-weight the reconstructions read back at 92-96 % class instead of
-    # 64-82 % for the old 2400 x 64x64 recipe (GPU trials, 2026-11-27; not yet timed end to end on the CPU)
-    ap.add_argument("--vae-steps", type=int, default=4000)
+    # 48x48 crops: the convolutions scale with the crop's area; with --vae-edge-weight the reconstructions read back
+    # at 92-96 % class instead of 64-82 % for an older 2400 x 64x64 recipe (GPU trials, 2026-11-27). 3600 steps
+    # rather than 4000 pay for the context loss below (every 2nd step, 4 crops of 64x64: 0.155 s a step on the
+    # 2-core VM against 0.13), so that the VAE stage still takes about 9.4 min.
+    ap.add_argument("--vae-steps", type=int, default=3600)
     ap.add_argument("--vae-batch", type=int, default=16)
     ap.add_argument("--vae-crop", type=int, default=48)
     ap.add_argument("--vae-lr", type=float, default=1e-3)
@@ -1102,10 +1118,14 @@ def main(argv=None) -> int:
     ap.add_argument("--vae-class-weight", type=float, default=0.05,
                     help="weight of the latent tokens' class-probe loss (0: off)")
     ap.add_argument("--vae-pool", type=int, default=2048)
-    ap.add_argument("--vae-context-weight", type=float, default=0.0,
+    # GPU trials 2026-11-28, 3400 flow steps, 100 prompts and 96 edits at CFG 2.5 (model card): no context loss
+    # class 60.4 / edits 19.8 %; whole pictures every step 79.9 / 32.3; these defaults 86.6 / 32.3
+    ap.add_argument("--vae-context-weight", type=float, default=2.0,
                     help="weight of the loss that keeps a token's latent the same when the picture changes elsewhere")
-    ap.add_argument("--vae-context-pairs", type=int, default=2, help="picture pairs per VAE step for that loss")
+    ap.add_argument("--vae-context-pairs", type=int, default=4, help="picture pairs per VAE step for that loss")
     ap.add_argument("--vae-context-pool", type=int, default=512)
+    ap.add_argument("--vae-context-crop", type=int, default=64, help="that loss on crops of this side (0: whole pictures)")
+    ap.add_argument("--vae-context-every", type=int, default=2, help="that loss on every n-th VAE step only")
     ap.add_argument("--vae-ch", type=int, default=8)
     ap.add_argument("--vae-mult", default="1,2,4,8")
     ap.add_argument("--vae-from", default=None, help="skip stages 1-2: load a VAE state dict saved by a run")

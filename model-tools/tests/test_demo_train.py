@@ -69,6 +69,22 @@ class PiecesTest(unittest.TestCase):
                                                 tgt[i][:, 16 * rr:16 * rr + 16, 16 * cc:16 * cc + 16])
                                 for rr in range(max(0, r - 1), min(8, r + 2)) for cc in range(max(0, c - 1), min(8, c + 2))))
 
+    def test_context_crops_cut_pictures_and_mask_at_one_token_aligned_window(self):
+        src, tgt, same = T.context_pairs(6, random.Random(4))
+        jj = [5, 0, 3]
+        c_src, c_tgt, c_same = T.context_crops(src, tgt, same, jj, 64, random.Random(7))
+        self.assertEqual(tuple(c_src.shape), (3, 3, 64, 64))
+        self.assertEqual(tuple(c_same.shape), (3, 16))
+        for n, j in enumerate(jj):
+            # find the window by matching the cropped source against every token-aligned place
+            places = [(t, l) for t in range(5) for l in range(5)
+                      if torch.equal(src[j, :, 16 * t:16 * t + 64, 16 * l:16 * l + 64], c_src[n])
+                      and torch.equal(tgt[j, :, 16 * t:16 * t + 64, 16 * l:16 * l + 64], c_tgt[n])]
+            self.assertTrue(places)
+            self.assertTrue(any(torch.equal(same[j].reshape(8, 8)[t:t + 4, l:l + 4].reshape(-1), c_same[n])
+                                for t, l in places))
+        whole = T.context_crops(src, tgt, same, jj, 0, random.Random(7))
+        self.assertTrue(torch.equal(whole[0], src[jj]) and torch.equal(whole[2], same[jj]))
     def test_pruned_vae_channels_are_exact_zeros(self):
         class Args:
             vae_ch, vae_mult = 8, "1,2,4,8"
