@@ -315,8 +315,9 @@ def context_pairs(n: int, rng: random.Random) -> Tuple[Tensor, Tensor, Tensor]:
 
 def context_crops(src: Tensor, tgt: Tensor, mask: Tensor, jj: List[int], side: int,
                   rng: random.Random) -> Tuple[Tensor, Tensor, Tensor]:
-    """The same token-aligned window of side x side pixels (0: the whole picture) cut from pairs jj of
-    context_pairs: pictures [len(jj),3,side,side] each and the mask of their tokens [len(jj), (side/16)^2]."""
+    """Pairs jj of context_pairs, each cut to a random token-aligned window of side x side pixels (0: the whole
+    picture) at the same place in its source and target: pictures [len(jj),3,side,side] each and the mask of their
+    tokens [len(jj), (side/16)^2]."""
     if not side or side >= D.SIDE:
         return src[jj], tgt[jj], mask[jj]
     g, k = D.SIDE // 16, side // 16
