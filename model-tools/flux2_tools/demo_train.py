@@ -165,7 +165,8 @@ class fast_kernels:
 
 class fast_vae_attention:
     """with fast_vae_attention(): the VAE's attention products run as grouped oneDNN convolutions (_gbmm). Used
-    only around the decoder tuning's steps, where bmm on the reference BLAS took about a third of a step."""
+    around the decoder tuning's steps, where bmm on the reference BLAS took about a third of a step, and with
+    --vae-fast-attention around the VAE stage and the latent pools."""
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
@@ -1087,6 +1088,32 @@ def export_package(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: 
 
 # ---------------------------------------------------------------------------------------------------------------
 
+def vae_and_pools(args, log: Log, t_start: float) -> Tuple[ae_mod.AutoEncoder, Optional[tuple]]:
+    """Stages 1-3: the VAE (trained, or loaded with --vae-from), its check, and the latent pools (None when the
+    flow is loaded or the run stops after the VAE)."""
+    if args.vae_from:
+        ae = ae_mod.AutoEncoder(vae_config(args)).eval()
+        ae.load_state_dict(torch.load(args.vae_from, map_location="cpu"))
+        ae.to(DEVICE)
+        log(f"vae loaded from {args.vae_from}")
+    else:
+        ae = train_vae(args, log)
+        set_bn_stats(ae, args, log)
+        torch.save({k: v.cpu() for k, v in ae.state_dict().items()}, os.path.join(args.work, "vae.pt"))
+    log(f"stage vae done in {(time.time() - t_start) / 60:.1f} min")
+    vae_check(ae, args, log)
+    if args.stop_after == "vae" or args.flow_from:
+        return ae, None
+    if args.pool_cache and os.path.exists(args.pool_cache):
+        pools = torch.load(args.pool_cache, weights_only=False)
+        log(f"pools loaded from {args.pool_cache}")
+        return ae, pools
+    pools = build_pools(ae, args, log)
+    if args.pool_cache:
+        torch.save(pools, args.pool_cache)
+    return ae, pools
+
+
 def main(argv=None) -> int:
     global DEVICE
     # Training needs autograd whatever the caller switched off (the exporter and several tests disable it).
@@ -1188,6 +1215,14 @@ def main(argv=None) -> int:
     # to the same held-out class (83.6 %) and edits (28.0 %), and those minutes decide whether the command fits the hour.
     ap.add_argument("--dec-fast-attention", action=argparse.BooleanOptionalAction, default=True,
                     help="decoder tuning: the VAE attention's products as oneDNN grouped convolutions")
+    # Off by default because it rounds differently, so the VAE, and with it the package, would no longer be what
+    # the documented command wrote. On the VM (2026-11-29, interleaved in one process) the encoder's forward and
+    # backward over the context loss's four 128x128 pictures took 0.04 s with it against 0.08-0.11 (the 16x16
+    # attention's bmm was a third of the time), a step on 16 crops of 48x48 0.105-0.116 against 0.119-0.123, and
+    # encoding 64 pictures for the pools 1.05-1.09 s against 1.23-1.92. Whole 300-step VAE runs with the context
+    # loss on whole pictures, one after another: 0.17-0.21 s a step with it, 0.18-0.27 without (the VM's noise).
+    ap.add_argument("--vae-fast-attention", action=argparse.BooleanOptionalAction, default=False,
+                    help="the VAE stage and the latent pools: the VAE attention's products as in --dec-fast-attention")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--stop-after", default=None, choices=["vae"],
                     help="experiments: stop after this stage (vae: after the VAE and its check)")
@@ -1206,17 +1241,8 @@ def main(argv=None) -> int:
     log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
         f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}")
     t_start = time.time()
-    if args.vae_from:
-        ae = ae_mod.AutoEncoder(vae_config(args)).eval()
-        ae.load_state_dict(torch.load(args.vae_from, map_location="cpu"))
-        ae.to(DEVICE)
-        log(f"vae loaded from {args.vae_from}")
-    else:
-        ae = train_vae(args, log)
-        set_bn_stats(ae, args, log)
-        torch.save({k: v.cpu() for k, v in ae.state_dict().items()}, os.path.join(args.work, "vae.pt"))
-    log(f"stage vae done in {(time.time() - t_start) / 60:.1f} min")
-    vae_check(ae, args, log)
+    with fast_vae_attention(enabled=args.vae_fast_attention and DEVICE.type == "cpu"):
+        ae, pools = vae_and_pools(args, log, t_start)
     if args.stop_after == "vae":
         return 0
     vocab = demo_vocab()
@@ -1224,13 +1250,6 @@ def main(argv=None) -> int:
         tr, te, tcfg = load_flow(args.flow_from, vocab)
         log(f"flow loaded from {args.flow_from}")
     else:
-        if args.pool_cache and os.path.exists(args.pool_cache):
-            pools = torch.load(args.pool_cache, weights_only=False)
-            log(f"pools loaded from {args.pool_cache}")
-        else:
-            pools = build_pools(ae, args, log)
-            if args.pool_cache:
-                torch.save(pools, args.pool_cache)
         tr, te, tcfg = train_flow(pools, vocab, ae, args, log)
     torch.save({"transformer": tr.state_dict(), "text_encoder": te.state_dict(), "config": tcfg},
                os.path.join(args.work, "flow_ema.pt"))

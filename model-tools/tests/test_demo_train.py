@@ -177,6 +177,17 @@ class MinimalRunTest(unittest.TestCase):
                                     references=[ref_img])
             self.assertLess((mine - theirs).abs().max().item(), 1e-4)
 
+    def test_the_vae_stage_runs_on_the_fast_attention_only_when_asked_and_gives_the_plain_one_back(self):
+        from unittest import mock
+        with tempfile.TemporaryDirectory() as d:
+            base = ["--out", os.path.join(d, "pkg"), "--work", os.path.join(d, "work"), "--vae-steps", "2",
+                    "--vae-pool", "16", "--bn-images", "32", "--vae-context-pool", "4", "--stop-after", "vae"]
+            for flag, used in (([], False), (["--vae-fast-attention"], True)):
+                with mock.patch.object(T, "_gbmm", wraps=T._gbmm) as fast:
+                    self.assertEqual(T.main(base + flag), 0)
+                self.assertEqual(fast.called, used, flag)
+                self.assertIs(A.attention_matmul, A._plain_matmul)
+
 
 if __name__ == "__main__":
     unittest.main()
