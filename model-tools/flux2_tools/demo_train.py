@@ -205,6 +205,23 @@ class Log:
 # data
 
 DEVICE = torch.device("cpu")
+# --kernels: the linear layers and the transformer's attention on oneDNN (fast_kernels) or on torch's own ops, that is
+# on whichever BLAS library the system's libblas.so.3 points to
+ONEDNN_KERNELS = True
+
+
+def onednn_kernels() -> bool:
+    return DEVICE.type == "cpu" and ONEDNN_KERNELS
+
+
+def blas_library() -> str:
+    """The file behind the libblas.so.3 this process loaded (Debian switches it with update-alternatives)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line and "/" in line}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted({os.path.realpath(p) for p in paths})) or "none loaded"
 
 
 def render_batch(scenes: List[D.Scene]) -> Tensor:
@@ -732,7 +749,7 @@ def fit_latent_class_probe(lat: Tensor, cls: Tensor, log: Log, steps: int = 1500
     probe = nn.Sequential(nn.Linear(x.shape[1], 128), nn.GELU(), nn.Linear(128, 1 + len(D.CLASSES))).to(DEVICE)
     opt = torch.optim.Adam(probe.parameters(), lr=3e-3)
     w = torch.tensor([1.0] + [SHAPE_TOKEN_WEIGHT] * len(D.CLASSES), device=DEVICE)
-    with fast_kernels(probe, enabled=DEVICE.type == "cpu"):
+    with fast_kernels(probe, enabled=onednn_kernels()):
         for _ in range(steps):
             idx = torch.randint(0, x.shape[0], (4096,), generator=g).to(DEVICE)
             loss = F.cross_entropy(probe(x[idx]), y[idx], weight=w)
@@ -845,7 +862,7 @@ def train_flow(pools, vocab: Dict[str, int], ae: ae_mod.AutoEncoder, args, log: 
     t_eval = 0.0
     avg = {"t2i": 0.0, "edit": 0.0, "pos": 0.0}
     with fast_kernels(tr, te, ema_tr, ema_te, probe, *([out_probe] if out_probe is not None else []),
-                      enabled=DEVICE.type == "cpu"):
+                      enabled=onednn_kernels()):
         for step in range(args.steps):
             warm = min(1.0, (step + 1) / args.warmup)
             lr = args.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
@@ -932,7 +949,7 @@ def choose_cfg(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Dict
     returns the best (variant, guidance) by the sum of the text-to-image and editing percentages."""
     tok = Tokens(vocab)
     best = None
-    with fast_kernels(tr, te, enabled=DEVICE.type == "cpu"):
+    with fast_kernels(tr, te, enabled=onednn_kernels()):
         for cfg in [1.0] + [float(c) for c in args.cfg_candidates.split(",") if c]:
             t0 = time.time()
             res = quick_eval(tr, te, ae, tok, args.val_t2i, args.val_edits, args.sample_steps, cfg,
@@ -1023,7 +1040,7 @@ def tune_decoder(tr: nn.Module, te: nn.Module, ae: ae_mod.AutoEncoder, vocab: Di
     tok = Tokens(vocab)
     tr.eval()
     te.eval()
-    with fast_kernels(tr, te, enabled=DEVICE.type == "cpu"):
+    with fast_kernels(tr, te, enabled=onednn_kernels()):
         lat, scenes = decoder_pairs(tr, te, ae, tok, args, guidance)
     t_pairs = time.time() - t0
     target, wgt = pair_targets(scenes, args)
@@ -1115,7 +1132,7 @@ def vae_and_pools(args, log: Log, t_start: float) -> Tuple[ae_mod.AutoEncoder, O
 
 
 def main(argv=None) -> int:
-    global DEVICE
+    global DEVICE, ONEDNN_KERNELS
     # Training needs autograd whatever the caller switched off (the exporter and several tests disable it).
     torch.set_grad_enabled(True)
     ap = argparse.ArgumentParser(prog="python3 -m flux2_tools.demo_train", description=__doc__,
@@ -1223,6 +1240,15 @@ def main(argv=None) -> int:
     # loss on whole pictures, one after another: 0.17-0.21 s a step with it, 0.18-0.27 without (the VM's noise).
     ap.add_argument("--vae-fast-attention", action=argparse.BooleanOptionalAction, default=False,
                     help="the VAE stage and the latent pools: the VAE attention's products as in --dec-fast-attention")
+    # Debian's python3-torch calls the BLAS that libblas.so.3 points to: the reference BLAS of libblas3 unless
+    # another is installed. On it oneDNN is several times faster, but its layout conversions cost about a quarter
+    # of a flow step. With Debian's OpenBLAS built on OpenMP (libopenblas0-openmp, the runtime torch's threads use)
+    # torch's own ops are faster still: 40-step runs of the flow stage on the VM, 2026-11-29, interleaved in two
+    # rounds: 0.44 / 0.58 s a step against 0.73 / 0.87 for oneDNN on the reference BLAS, and 0.63 / 0.80 on the
+    # pthread build (libopenblas0-pthread), whose own threads compete with torch's. The two choices round
+    # differently, so a package is the product of one choice and one library; the log names both.
+    ap.add_argument("--kernels", choices=["onednn", "blas"], default="onednn",
+                    help="the transformer's linear layers and attention on oneDNN or on the system's BLAS")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--stop-after", default=None, choices=["vae"],
                     help="experiments: stop after this stage (vae: after the VAE and its check)")
@@ -1235,11 +1261,15 @@ def main(argv=None) -> int:
     os.makedirs(args.work, exist_ok=True)
     torch.set_num_threads(args.threads)
     DEVICE = torch.device(args.device)
+    ONEDNN_KERNELS = args.kernels == "onednn"
     log = Log(args.log)
     log("command: python3 -m flux2_tools.demo_train " + " ".join(sys.argv[1:] if argv is None else argv))
     log(f"args: {json.dumps(vars(args), sort_keys=True)}")
     log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
-        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}")
+        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}, kernels {args.kernels}, blas {blas_library()}")
+    if args.kernels == "blas" and DEVICE.type == "cpu" and "openblas" not in blas_library():
+        log("warning: --kernels blas on a BLAS other than OpenBLAS (the reference BLAS is several times slower): "
+            "apt-get install libopenblas0-openmp, or pass --kernels onednn")
     t_start = time.time()
     with fast_vae_attention(enabled=args.vae_fast_attention and DEVICE.type == "cpu"):
         ae, pools = vae_and_pools(args, log, t_start)

@@ -188,6 +188,25 @@ class MinimalRunTest(unittest.TestCase):
                 self.assertEqual(fast.called, used, flag)
                 self.assertIs(A.attention_matmul, A._plain_matmul)
 
+    def test_the_flow_stage_runs_on_onednn_or_on_the_system_blas_as_asked_and_the_log_names_the_library(self):
+        from unittest import mock
+        with tempfile.TemporaryDirectory() as d:
+            base = ["--out", os.path.join(d, "pkg"), "--work", os.path.join(d, "work"), "--vae-steps", "2",
+                    "--vae-pool", "16", "--bn-images", "32", "--vae-context-pool", "4", "--t2i-pool", "16",
+                    "--edit-pool", "8", "--steps", "2", "--batch", "4", "--edit-batch", "2", "--variant",
+                    "klein-base", "--guidance", "2.0", "--sample-steps", "2", "--val-t2i", "2", "--val-edits", "2",
+                    "--dec-pairs", "0", "--no-export", "--log", os.path.join(d, "train.log")]
+            plain_attention = TR.attention_core
+            for kernels, used in (("onednn", True), ("blas", False)):
+                with mock.patch.object(T._DnnlLinear, "apply", wraps=T._DnnlLinear.apply) as dnnl:
+                    self.assertEqual(T.main(base + ["--kernels", kernels]), 0)
+                self.assertEqual(dnnl.called, used, kernels)
+                with open(os.path.join(d, "train.log"), encoding="utf-8") as f:
+                    header = f.read().splitlines()[2]
+                self.assertIn(f"kernels {kernels}, blas /", header)
+                self.assertIn("blas", header.rsplit("blas ", 1)[1])
+                self.assertIs(TR.attention_core, plain_attention, kernels)
+
 
 if __name__ == "__main__":
     unittest.main()
