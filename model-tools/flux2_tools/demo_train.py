@@ -1263,11 +1263,12 @@ def main(argv=None) -> int:
     DEVICE = torch.device(args.device)
     ONEDNN_KERNELS = args.kernels == "onednn"
     log = Log(args.log)
+    blas = blas_library()
     log("command: python3 -m flux2_tools.demo_train " + " ".join(sys.argv[1:] if argv is None else argv))
     log(f"args: {json.dumps(vars(args), sort_keys=True)}")
     log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
-        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}, kernels {args.kernels}, blas {blas_library()}")
-    if args.kernels == "blas" and DEVICE.type == "cpu" and "openblas" not in blas_library():
+        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}, kernels {args.kernels}, blas {blas}")
+    if args.kernels == "blas" and DEVICE.type == "cpu" and "openblas" not in blas:
         log("warning: --kernels blas on a BLAS other than OpenBLAS (the reference BLAS is several times slower): "
             "apt-get install libopenblas0-openmp, or pass --kernels onednn")
     t_start = time.time()

@@ -195,7 +195,8 @@ class MinimalRunTest(unittest.TestCase):
                     "--vae-pool", "16", "--bn-images", "32", "--vae-context-pool", "4", "--t2i-pool", "16",
                     "--edit-pool", "8", "--steps", "2", "--batch", "4", "--edit-batch", "2", "--variant",
                     "klein-base", "--guidance", "2.0", "--sample-steps", "2", "--val-t2i", "2", "--val-edits", "2",
-                    "--dec-pairs", "0", "--no-export", "--log", os.path.join(d, "train.log")]
+                    "--dec-pairs", "0", "--no-export", "--out-class-weight", "0", "--cfg-candidates", "",
+                    "--log", os.path.join(d, "train.log")]
             plain_attention = TR.attention_core
             for kernels, used in (("onednn", True), ("blas", False)):
                 with mock.patch.object(T._DnnlLinear, "apply", wraps=T._DnnlLinear.apply) as dnnl:
