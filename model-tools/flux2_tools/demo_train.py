@@ -25,9 +25,11 @@ Stages (all seeded from --seed; every stage logs its time):
   5. Export with export.write_package (TorchScript graphs, tokenizer.json, model.json, checksums), then
      optionally the held-out benchmark (demo_eval.bench) through the reference pipeline.
 
-Training uses mathematically identical but faster kernels for nn.Linear and the transformer's attention
-(oneDNN through 1x1 / grouped convolutions: Debian's torch multiplies matrices with the reference BLAS); the
-exported graphs are scripted from fresh, unpatched modules."""
+The flow stage runs torch's own ops on Debian's OpenMP build of OpenBLAS (package libopenblas0-openmp; the
+command starts itself again on it when it is installed but libblas.so.3 points elsewhere). With --kernels onednn
+it uses mathematically identical kernels for nn.Linear and the transformer's attention instead (oneDNN through
+1x1 / grouped convolutions), the faster choice on the reference BLAS. The exported graphs are scripted from
+fresh, unpatched modules."""
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads libgomp: far faster on a busy machine
@@ -222,6 +224,23 @@ def blas_library() -> str:
     except OSError:
         return "unknown"
     return ", ".join(sorted({os.path.realpath(p) for p in paths})) or "none loaded"
+
+
+# Debian's OpenBLAS built on OpenMP (package libopenblas0-openmp) installs here whichever BLAS update-alternatives
+# made libblas.so.3; --kernels blas runs on it when it is there (see --kernels for the measurements).
+OPENBLAS_OPENMP_DIR = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+
+
+def env_for_openblas_openmp(blas: str, env: Dict[str, str], openmp_dir: str = OPENBLAS_OPENMP_DIR
+                            ) -> Optional[Dict[str, str]]:
+    """The environment to run again with, so that libblas.so.3 resolves to the OpenMP OpenBLAS; None when this
+    process already runs on it, when it is not installed, or when a run with that environment got here."""
+    if openmp_dir in blas or not os.path.exists(os.path.join(openmp_dir, "libblas.so.3")):
+        return None
+    path = env.get("LD_LIBRARY_PATH", "")
+    if openmp_dir in path.split(":"):
+        return None
+    return dict(env, LD_LIBRARY_PATH=openmp_dir + (":" + path if path else ""))
 
 
 def render_batch(scenes: List[D.Scene]) -> Tensor:
@@ -1145,10 +1164,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu", help="cpu (the documented run) or e.g. cuda for experiments")
     # 48x48 crops: the convolutions scale with the crop's area; with --vae-edge-weight the reconstructions read back
-    # at 92-96 % class instead of 64-82 % for an older 2400 x 64x64 recipe (GPU trials, 2026-11-27). 3600 steps
-    # rather than 4000 pay for the context loss below (every 2nd step, 4 crops of 64x64: 0.155 s a step on the
-    # 2-core VM against 0.13), so that the VAE stage still takes about 9.4 min.
-    ap.add_argument("--vae-steps", type=int, default=3600)
+    # at 92-96 % class instead of 64-82 % for an older 2400 x 64x64 recipe (GPU trials, 2026-11-27). 4000 steps:
+    # at 3400 with the whole-picture context loss below the reconstructions read back 74.6 % colour / 82.1 % class
+    # against 98.8 / 98.8 (VM, 2026-11-28, training-logs/demo-train-trial-vae3400.log).
+    ap.add_argument("--vae-steps", type=int, default=4000)
     ap.add_argument("--vae-batch", type=int, default=16)
     ap.add_argument("--vae-crop", type=int, default=48)
     ap.add_argument("--vae-lr", type=float, default=1e-3)
@@ -1164,12 +1183,15 @@ def main(argv=None) -> int:
                     help="weight of the latent tokens' class-probe loss (0: off)")
     ap.add_argument("--vae-pool", type=int, default=2048)
     # GPU trials 2026-11-28, 3400 flow steps, 100 prompts and 96 edits at CFG 2.5 (model card): no context loss
-    # class 60.4 / edits 19.8 %; whole pictures every step 79.9 / 32.3; these defaults 86.6 / 32.3
-    ap.add_argument("--vae-context-weight", type=float, default=2.0,
+    # class 60.4 / edits 19.8 %; whole pictures every step 79.9 / 32.3; 4 crops of 64x64 at weight 2: 86.6 / 32.3.
+    # On the VM two whole pictures at weight 1 every 2nd step (training-logs/demo-train-trial-context-whole.log)
+    # gave held-out class 88.1 / edits 40.0 % against the crops' 80.6 / 32.0; once the flow ran on OpenBLAS
+    # (--kernels) it fit the hour (49.6 min, held-out class 85.1 / edits 42.0 %: training-logs/demo-train.log).
+    ap.add_argument("--vae-context-weight", type=float, default=1.0,
                     help="weight of the loss that keeps a token's latent the same when the picture changes elsewhere")
-    ap.add_argument("--vae-context-pairs", type=int, default=4, help="picture pairs per VAE step for that loss")
+    ap.add_argument("--vae-context-pairs", type=int, default=2, help="picture pairs per VAE step for that loss")
     ap.add_argument("--vae-context-pool", type=int, default=512)
-    ap.add_argument("--vae-context-crop", type=int, default=64, help="that loss on crops of this side (0: whole pictures)")
+    ap.add_argument("--vae-context-crop", type=int, default=0, help="that loss on crops of this side (0: whole pictures)")
     ap.add_argument("--vae-context-every", type=int, default=2, help="that loss on every n-th VAE step only")
     ap.add_argument("--vae-ch", type=int, default=8)
     ap.add_argument("--vae-mult", default="1,2,4,8")
@@ -1198,7 +1220,9 @@ def main(argv=None) -> int:
                     help="weight of a frozen latent class probe's loss on the step's predicted clean latent (0: off)")
     ap.add_argument("--t-shift", type=float, default=None,
                     help="mu of the training sigma shift (default: the sampling schedule's mu at 128x128)")
-    ap.add_argument("--steps", type=int, default=3400)
+    # 3800 rather than 3400 since the flow runs on OpenBLAS (--kernels blas): about 0.45-0.5 s a step on the VM
+    # instead of 0.57-0.70, so the longer schedule fits the hour (GPU trials: class and edits rise with steps)
+    ap.add_argument("--steps", type=int, default=3800)
     ap.add_argument("--batch", type=int, default=16, help="text-to-image samples per step")
     ap.add_argument("--edit-batch", type=int, default=8, help="editing samples per step")
     ap.add_argument("--lr", type=float, default=2e-3,
@@ -1246,8 +1270,9 @@ def main(argv=None) -> int:
     # torch's own ops are faster still: 40-step runs of the flow stage on the VM, 2026-11-29, interleaved in two
     # rounds: 0.44 / 0.58 s a step against 0.73 / 0.87 for oneDNN on the reference BLAS, and 0.63 / 0.80 on the
     # pthread build (libopenblas0-pthread), whose own threads compete with torch's. The two choices round
-    # differently, so a package is the product of one choice and one library; the log names both.
-    ap.add_argument("--kernels", choices=["onednn", "blas"], default="onednn",
+    # differently, so a package is the product of one choice and one library; the log names both. The
+    # packaged run: 0.39-0.50 s a step over 3800 steps (training-logs/demo-train.log).
+    ap.add_argument("--kernels", choices=["onednn", "blas"], default="blas",
                     help="the transformer's linear layers and attention on oneDNN or on the system's BLAS")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--stop-after", default=None, choices=["vae"],
@@ -1262,8 +1287,14 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     DEVICE = torch.device(args.device)
     ONEDNN_KERNELS = args.kernels == "onednn"
-    log = Log(args.log)
     blas = blas_library()
+    if argv is None and args.kernels == "blas" and DEVICE.type == "cpu":
+        # the dynamic loader reads LD_LIBRARY_PATH only when a process starts
+        env = env_for_openblas_openmp(blas, dict(os.environ))
+        if env is not None:
+            print(f"running again on {OPENBLAS_OPENMP_DIR} (was {blas})", flush=True)
+            os.execve(sys.executable, [sys.executable, "-m", "flux2_tools.demo_train"] + sys.argv[1:], env)
+    log = Log(args.log)
     log("command: python3 -m flux2_tools.demo_train " + " ".join(sys.argv[1:] if argv is None else argv))
     log(f"args: {json.dumps(vars(args), sort_keys=True)}")
     log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "

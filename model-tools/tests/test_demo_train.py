@@ -85,6 +85,20 @@ class PiecesTest(unittest.TestCase):
                                 for t, l in places))
         whole = T.context_crops(src, tgt, same, jj, 0, random.Random(7))
         self.assertTrue(torch.equal(whole[0], src[jj]) and torch.equal(whole[2], same[jj]))
+    def test_a_blas_run_starts_again_on_the_openmp_openblas_once_when_it_is_installed_and_not_loaded(self):
+        with tempfile.TemporaryDirectory() as d:
+            omp = os.path.join(d, "openblas-openmp")
+            reference = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"
+            self.assertIsNone(T.env_for_openblas_openmp(reference, {}, omp), "not installed")
+            os.makedirs(omp)
+            open(os.path.join(omp, "libblas.so.3"), "wb").close()
+            env = T.env_for_openblas_openmp(reference, {"LD_LIBRARY_PATH": "/opt/lib", "HOME": "/root"}, omp)
+            self.assertEqual(env, {"LD_LIBRARY_PATH": omp + ":/opt/lib", "HOME": "/root"})
+            self.assertEqual(T.env_for_openblas_openmp(reference, {}, omp), {"LD_LIBRARY_PATH": omp})
+            self.assertIsNone(T.env_for_openblas_openmp(os.path.join(omp, "libopenblasp-r0.3.21.so"), {}, omp),
+                              "already on it")
+            self.assertIsNone(T.env_for_openblas_openmp(reference, env, omp), "started again and still not on it")
+
     def test_pruned_vae_channels_are_exact_zeros(self):
         class Args:
             vae_ch, vae_mult = 8, "1,2,4,8"

@@ -53,7 +53,7 @@ class GenerateImageTest {
     @Test
     void theDemoModelDrawsTheRedCircleOnTheBlueBackgroundItWasAskedFor() throws Exception {
         var submitted = gateway.post("/v1/flux-2-pro", RunningPlatform.API_KEY, """
-                {"prompt": "a red circle on a blue background", "seed": 1, "output_format": "png"}""");
+                {"prompt": "a red circle on a blue background", "seed": 7, "output_format": "png"}""");
         assertThat(submitted.status()).as(submitted.body().toString()).isEqualTo(200);
         JsonNode result = pollUntilDone(submitted.body().path("polling_url").asString(), Duration.ofSeconds(120));
         assertThat(result.path("status").asString()).as(result.toString()).isEqualTo("Ready");
