@@ -231,10 +231,11 @@ def blas_library() -> str:
 OPENBLAS_OPENMP_DIR = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 
 
-def env_for_openblas_openmp(blas: str, env: Dict[str, str], openmp_dir: str = OPENBLAS_OPENMP_DIR
+def env_for_openblas_openmp(blas: str, env: Dict[str, str], openmp_dir: Optional[str] = None
                             ) -> Optional[Dict[str, str]]:
     """The environment to run again with, so that libblas.so.3 resolves to the OpenMP OpenBLAS; None when this
     process already runs on it, when it is not installed, or when a run with that environment got here."""
+    openmp_dir = openmp_dir or OPENBLAS_OPENMP_DIR
     if openmp_dir in blas or not os.path.exists(os.path.join(openmp_dir, "libblas.so.3")):
         return None
     path = env.get("LD_LIBRARY_PATH", "")
