@@ -231,12 +231,18 @@ def blas_library() -> str:
 OPENBLAS_OPENMP_DIR = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 
 
+def libblas_files(blas: str) -> List[str]:
+    """The libblas.so files among blas_library()'s: those serve the products. liblapack.so.3 has an alternative of
+    its own and may come from OpenBLAS while libblas.so.3 is still the reference BLAS."""
+    return [p for p in blas.split(", ") if os.path.basename(p).startswith("libblas.so")]
+
+
 def env_for_openblas_openmp(blas: str, env: Dict[str, str], openmp_dir: Optional[str] = None
                             ) -> Optional[Dict[str, str]]:
     """The environment to run again with, so that libblas.so.3 resolves to the OpenMP OpenBLAS; None when this
     process already runs on it, when it is not installed, or when a run with that environment got here."""
     openmp_dir = openmp_dir or OPENBLAS_OPENMP_DIR
-    if openmp_dir in blas or not os.path.exists(os.path.join(openmp_dir, "libblas.so.3")):
+    if any(p.startswith(openmp_dir + os.sep) for p in libblas_files(blas)) or not os.path.exists(os.path.join(openmp_dir, "libblas.so.3")):
         return None
     path = env.get("LD_LIBRARY_PATH", "")
     if openmp_dir in path.split(":"):
@@ -1300,7 +1306,7 @@ def main(argv=None) -> int:
     log(f"args: {json.dumps(vars(args), sort_keys=True)}")
     log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
         f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}, kernels {args.kernels}, blas {blas}")
-    if args.kernels == "blas" and DEVICE.type == "cpu" and "openblas" not in blas:
+    if args.kernels == "blas" and DEVICE.type == "cpu" and not any("openblas" in p for p in libblas_files(blas)):
         log("warning: --kernels blas on a BLAS other than OpenBLAS (the reference BLAS is several times slower): "
             "apt-get install libopenblas0-openmp, or pass --kernels onednn")
     t_start = time.time()
