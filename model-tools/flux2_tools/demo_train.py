@@ -216,14 +216,14 @@ def onednn_kernels() -> bool:
     return DEVICE.type == "cpu" and ONEDNN_KERNELS
 
 
-def blas_library() -> str:
-    """The file behind the libblas.so.3 this process loaded (Debian switches it with update-alternatives)."""
+def blas_library() -> List[str]:
+    """The BLAS files this process loaded, links resolved (Debian switches them with update-alternatives)."""
     try:
         with open("/proc/self/maps", encoding="utf-8") as f:
             paths = {line.split()[-1] for line in f if "blas" in line and "/" in line}
     except OSError:
-        return "unknown"
-    return ", ".join(sorted({os.path.realpath(p) for p in paths})) or "none loaded"
+        return []
+    return sorted({os.path.realpath(p) for p in paths})
 
 
 # Debian's OpenBLAS built on OpenMP (package libopenblas0-openmp) installs here whichever BLAS update-alternatives
@@ -231,18 +231,19 @@ def blas_library() -> str:
 OPENBLAS_OPENMP_DIR = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 
 
-def libblas_files(blas: str) -> List[str]:
+def libblas_files(blas: List[str]) -> List[str]:
     """The libblas.so files among blas_library()'s: those serve the products. liblapack.so.3 has an alternative of
     its own and may come from OpenBLAS while libblas.so.3 is still the reference BLAS."""
-    return [p for p in blas.split(", ") if os.path.basename(p).startswith("libblas.so")]
+    return [p for p in blas if os.path.basename(p).startswith("libblas.so")]
 
 
-def env_for_openblas_openmp(blas: str, env: Dict[str, str], openmp_dir: Optional[str] = None
+def env_for_openblas_openmp(blas: List[str], env: Dict[str, str], openmp_dir: Optional[str] = None
                             ) -> Optional[Dict[str, str]]:
     """The environment to run again with, so that libblas.so.3 resolves to the OpenMP OpenBLAS; None when this
     process already runs on it, when it is not installed, or when a run with that environment got here."""
     openmp_dir = openmp_dir or OPENBLAS_OPENMP_DIR
-    if any(p.startswith(openmp_dir + os.sep) for p in libblas_files(blas)) or not os.path.exists(os.path.join(openmp_dir, "libblas.so.3")):
+    on_it = any(p.startswith(openmp_dir + os.sep) for p in libblas_files(blas))
+    if on_it or not os.path.exists(os.path.join(openmp_dir, "libblas.so.3")):
         return None
     path = env.get("LD_LIBRARY_PATH", "")
     if openmp_dir in path.split(":"):
@@ -1299,13 +1300,13 @@ def main(argv=None) -> int:
         # the dynamic loader reads LD_LIBRARY_PATH only when a process starts
         env = env_for_openblas_openmp(blas, dict(os.environ))
         if env is not None:
-            print(f"running again on {OPENBLAS_OPENMP_DIR} (was {blas})", flush=True)
+            print(f"running again on {OPENBLAS_OPENMP_DIR} (was {', '.join(blas)})", flush=True)
             os.execve(sys.executable, [sys.executable, "-m", "flux2_tools.demo_train"] + sys.argv[1:], env)
     log = Log(args.log)
     log("command: python3 -m flux2_tools.demo_train " + " ".join(sys.argv[1:] if argv is None else argv))
     log(f"args: {json.dumps(vars(args), sort_keys=True)}")
     log(f"torch {torch.__version__}, device {DEVICE}, threads {torch.get_num_threads()}, OMP_WAIT_POLICY "
-        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}, kernels {args.kernels}, blas {blas}")
+        f"{os.environ.get('OMP_WAIT_POLICY')}, cpus {os.cpu_count()}, kernels {args.kernels}, blas {', '.join(blas) or 'none found'}")
     if args.kernels == "blas" and DEVICE.type == "cpu" and not any("openblas" in p for p in libblas_files(blas)):
         log("warning: --kernels blas on a BLAS other than OpenBLAS (the reference BLAS is several times slower): "
             "apt-get install libopenblas0-openmp, or pass --kernels onednn")

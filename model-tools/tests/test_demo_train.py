@@ -89,20 +89,19 @@ class PiecesTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             omp = os.path.join(d, "openblas-openmp")
             reference = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"
-            self.assertIsNone(T.env_for_openblas_openmp(reference, {}, omp), "not installed")
+            self.assertIsNone(T.env_for_openblas_openmp([reference], {}, omp), "not installed")
             os.makedirs(omp)
             open(os.path.join(omp, "libblas.so.3"), "wb").close()
-            env = T.env_for_openblas_openmp(reference, {"LD_LIBRARY_PATH": "/opt/lib", "HOME": "/root"}, omp)
+            env = T.env_for_openblas_openmp([reference], {"LD_LIBRARY_PATH": "/opt/lib", "HOME": "/root"}, omp)
             self.assertEqual(env, {"LD_LIBRARY_PATH": omp + ":/opt/lib", "HOME": "/root"})
-            self.assertEqual(T.env_for_openblas_openmp(reference, {}, omp), {"LD_LIBRARY_PATH": omp})
-            self.assertIsNone(T.env_for_openblas_openmp(", ".join(
-                [os.path.join(omp, "libblas.so.3"), os.path.join(omp, "libopenblasp-r0.3.21.so")]), {}, omp),
+            self.assertEqual(T.env_for_openblas_openmp([reference], {}, omp), {"LD_LIBRARY_PATH": omp})
+            self.assertIsNone(T.env_for_openblas_openmp(
+                [os.path.join(omp, "libblas.so.3"), os.path.join(omp, "libopenblasp-r0.3.21.so")], {}, omp),
                 "already on it")
-            lapack_only = ", ".join([reference, os.path.join(omp, "liblapack.so.3"),
-                                     os.path.join(omp, "libopenblasp-r0.3.21.so")])
+            lapack_only = [reference, os.path.join(omp, "liblapack.so.3"), os.path.join(omp, "libopenblasp-r0.3.21.so")]
             self.assertEqual(T.env_for_openblas_openmp(lapack_only, {}, omp), {"LD_LIBRARY_PATH": omp},
                              "LAPACK from OpenBLAS, the products still on the reference BLAS")
-            self.assertIsNone(T.env_for_openblas_openmp(reference, env, omp), "started again and still not on it")
+            self.assertIsNone(T.env_for_openblas_openmp([reference], env, omp), "started again and still not on it")
 
     def test_pruned_vae_channels_are_exact_zeros(self):
         class Args:
