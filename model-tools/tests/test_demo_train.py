@@ -19,24 +19,70 @@ from flux2_tools.sampling import image_ids, pack, reference_ids, text_ids
 
 class PiecesTest(unittest.TestCase):
     def test_fast_kernels_and_feature_forward(self):
-        torch.manual_seed(0)
-        tr = TR.Flux2Transformer(TR.TransformerConfig(**dict(T.TRANSFORMER, hidden_size=64, num_heads=2))).eval()
-        TR.init_random_(tr, torch.Generator().manual_seed(0))
-        x = torch.randn(2, 128, 128)
-        ids = torch.cat([image_ids(8, 8), reference_ids(0, 8, 8)])[None].expand(2, -1, -1)
-        ctx = torch.randn(2, 24, 192)
-        cids = text_ids(24)[None].expand(2, -1, -1)
-        t = torch.rand(2)
+        tr, x, ids, t, ctx, cids = small_edit_forward_inputs(0)
         with torch.no_grad():
             ref = tr(x, ids, t, ctx, cids, torch.ones(2))
-            out, feats = T.forward_with_features(tr, x, ids, t, ctx, cids)
+            out, feats, _ = T.forward_with_features(tr, x, ids, t, ctx, cids)
             self.assertTrue(torch.equal(ref, out))
             self.assertEqual(len(feats), tr_depth(tr))
             with T.fast_kernels(tr):
-                fast, _ = T.forward_with_features(tr, x, ids, t, ctx, cids)
+                fast, _, _ = T.forward_with_features(tr, x, ids, t, ctx, cids)
             self.assertLess((fast - ref).abs().max().item(), 1e-4)
             again = tr(x, ids, t, ctx, cids, torch.ones(2))  # patches removed on exit
             self.assertTrue(torch.equal(again, ref))
+
+    def test_copy_logits_are_the_first_blocks_own_attention_and_the_copy_loss_rewards_looking_at_the_same_place(self):
+        tr, x, ids, t, ctx, cids = small_edit_forward_inputs(1)
+        seen = {}
+        block = tr.double_blocks[0]
+        plain = TR.attention_core
+        try:
+            # the block's own attention weights, captured through the plain core
+            def capture(q, k, v):
+                seen["w"] = torch.softmax(q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5, dim=-1)
+                return TR._plain_attention(q, k, v)
+            TR.attention_core = capture
+            with torch.no_grad():
+                vec = tr.time_in(TR.timestep_embedding(t * 1000.0, 256, 1.0))
+                img, txt = tr.img_in(x), tr.txt_in(ctx)
+                cos, sin = TR.rope_tables(torch.cat([cids, ids], dim=1), tr.axes_dim, tr.rope_theta)
+                mi, mt = tr.double_stream_modulation_img(vec), tr.double_stream_modulation_txt(vec)
+                block(img, txt, mi, mt, cos, sin)
+                logits = T.copy_logits(block, img, txt, mi, mt, cos, sin, 2)
+        finally:
+            TR.attention_core = plain
+        with torch.no_grad():
+            _, _, via_forward = T.forward_with_features(tr, x, ids, t, ctx, cids, copy_heads=2)
+        self.assertEqual(tuple(logits.shape), (2, 2, 64, 24 + 128))
+        self.assertLess((torch.softmax(logits, -1) - seen["w"][:, :2, 24:24 + 64]).abs().max().item(), 1e-5)
+        self.assertTrue(torch.equal(logits, via_forward))
+        # a head that looks at the reference token at its own place has (near) zero loss; one that looks elsewhere not
+        n, s = 64, 24 + 128
+        at_place = torch.full((1, 1, n, s), -20.0)
+        at_place[0, 0, torch.arange(n), s - n + torch.arange(n)] = 20.0
+        elsewhere = torch.full((1, 1, n, s), -20.0)
+        elsewhere[0, 0, torch.arange(n), s - n + (torch.arange(n) + 1) % n] = 20.0
+        self.assertLess(T.copy_loss(at_place, None).item(), 1e-6)
+        self.assertGreater(T.copy_loss(elsewhere, None).item(), 30.0)
+        # with a mask only the kept tokens count
+        mixed = at_place.clone()
+        mixed[0, 0, :32] = elsewhere[0, 0, :32]
+        keep = torch.zeros(1, n)
+        keep[0, 32:] = 1.0
+        self.assertLess(T.copy_loss(mixed, keep).item(), 1e-6)
+        self.assertGreater(T.copy_loss(mixed, None).item(), 15.0)
+
+    def test_kept_tokens_are_those_an_edit_leaves_alone(self):
+        src = torch.randn(2, 64, 128)
+        tgt = src.clone()
+        tgt[0, 10] += 1.0
+        tgt[1, :, :64] += 1.0  # the channels in use all change: nothing kept
+        tgt[1, 5, 64:] += 5.0  # unused channels are not read
+        kept = T.kept_tokens(src, tgt, 64, 0.05)
+        self.assertEqual(kept[0].sum().item(), 63.0)
+        self.assertEqual(kept[0, 10].item(), 0.0)
+        self.assertEqual(kept[1].sum().item(), 0.0)
+        self.assertEqual(T.kept_tokens(src, src + torch.cat([torch.zeros(64), torch.ones(64)]), 64, 0.05).sum(), 128)
 
     def test_token_helpers(self):
         s = D.Scene("blue", (D.Shape("square", "red", "large", "bottom-right"),))
@@ -103,6 +149,18 @@ class PiecesTest(unittest.TestCase):
                              "LAPACK from OpenBLAS, the products still on the reference BLAS")
             self.assertIsNone(T.env_for_openblas_openmp([reference], env, omp), "started again and still not on it")
 
+    def test_a_training_run_starts_again_with_pinned_kernels_and_spinning_threads_unless_the_caller_chose(self):
+        self.assertEqual(T.env_with_pinned_kernels({"HOME": "/root"}),
+                         {"HOME": "/root", "OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2"})
+        self.assertEqual(T.env_with_pinned_kernels({"OPENBLAS_CORETYPE": "Zen"}),
+                         {"OPENBLAS_CORETYPE": "Zen", "ATEN_CPU_CAPABILITY": "avx2"}, "the caller's choice is kept")
+        self.assertIsNone(T.env_with_pinned_kernels(dict(T.PINNED_KERNELS)), "started again: nothing to change")
+        # the module set PASSIVE for itself; the training command wants ACTIVE unless the caller set a policy
+        self.assertEqual(T.env_with_training_wait_policy({"OMP_WAIT_POLICY": "PASSIVE"}, given=False),
+                         {"OMP_WAIT_POLICY": "ACTIVE"})
+        self.assertIsNone(T.env_with_training_wait_policy({"OMP_WAIT_POLICY": "PASSIVE"}, given=True))
+        self.assertIsNone(T.env_with_training_wait_policy({"OMP_WAIT_POLICY": "ACTIVE"}, given=False))
+
     def test_pruned_vae_channels_are_exact_zeros(self):
         class Args:
             vae_ch, vae_mult = 8, "1,2,4,8"
@@ -116,6 +174,20 @@ class PiecesTest(unittest.TestCase):
             lat = A.VAEEncoderGraph(ae)(x)
         self.assertTrue(torch.equal(lat[:, 32:], torch.zeros_like(lat[:, 32:])))
         self.assertGreater(lat[:, :32].abs().sum().item(), 0)
+
+
+def small_edit_forward_inputs(seed: int):
+    """A random 2-head transformer and the inputs of an edit's forward: batch 2, an 8x8 target and its reference,
+    24 text tokens."""
+    torch.manual_seed(seed)
+    tr = TR.Flux2Transformer(TR.TransformerConfig(**dict(T.TRANSFORMER, hidden_size=64, num_heads=2))).eval()
+    TR.init_random_(tr, torch.Generator().manual_seed(seed))
+    x = torch.randn(2, 128, 128)
+    ids = torch.cat([image_ids(8, 8), reference_ids(0, 8, 8)])[None].expand(2, -1, -1)
+    ctx = torch.randn(2, 24, 192)
+    cids = text_ids(24)[None].expand(2, -1, -1)
+    t = torch.rand(2)
+    return tr, x, ids, t, ctx, cids
 
 
 def tr_depth(tr):
