@@ -1,6 +1,6 @@
 """Trains the demo model (packages/demo) on CPU from procedurally drawn data (demo_data.py) and writes the package.
 
-One command (run from model-tools/, about 47-60 minutes on 2 idle cores):
+One command (run from model-tools/, about 53 minutes on 2 idle cores):
 
     /usr/bin/python3 -m flux2_tools.demo_train --out packages/demo --log training-logs/demo-train.log
 
@@ -67,7 +67,9 @@ from .tokenizer import PAD, PUNCT, SPECIAL, UNK, WordLevelTokenizer, tokenizer_j
 # configuration
 
 MAX_LENGTH = 24  # longest caption is 21 tokens
-TRANSFORMER = dict(hidden_size=128, num_heads=4, head_dim=32, axes_dim=[4, 12, 12, 4], depth_double=2,
+# hidden 192 (6 heads of 32): GPU trials of 2026-11-29 (model card, "A wider transformer") scored class 95.5 / 91.8 and
+# edits 56.2 / 57.3 % (seeds 0 / 1) against 88.1 / 92.5 and 55.2 / 47.9 at 128, for 1.4 times the CPU time a step
+TRANSFORMER = dict(hidden_size=192, num_heads=6, head_dim=32, axes_dim=[4, 12, 12, 4], depth_double=2,
                    depth_single=2, in_channels=128, context_dim=192, mlp_ratio=3.0, rope_theta=16,
                    guidance_embed=False)
 TEXT_ENCODER = dict(hidden_size=64, num_layers=3, num_heads=2, mlp_ratio=4.0, max_length=MAX_LENGTH,
@@ -1305,9 +1307,8 @@ def main(argv=None) -> int:
                     help="weight of a frozen latent class probe's loss on the step's predicted clean latent (0: off)")
     ap.add_argument("--t-shift", type=float, default=None,
                     help="mu of the training sigma shift (default: the sampling schedule's mu at 128x128)")
-    # 4600: on OpenBLAS (--kernels blas) with spinning threads (TRAINING_WAIT_POLICY) a step takes about 0.33 s on
-    # the VM instead of 0.57-0.70 on oneDNN, so the longer schedule fits the hour (39.5 min for the package's run;
-    # GPU trials and the VM's runs: class and edits rise with steps, model card "This package")
+    # 4600: on OpenBLAS (--kernels blas) with spinning threads (TRAINING_WAIT_POLICY) a step of the 192-wide
+    # transformer takes about 0.5 s on the VM, so this schedule fits the hour (52.5 min for the package's run; model card)
     ap.add_argument("--steps", type=int, default=4600)
     ap.add_argument("--batch", type=int, default=16, help="text-to-image samples per step")
     ap.add_argument("--edit-batch", type=int, default=8, help="editing samples per step")

@@ -73,6 +73,13 @@ class DemoModelTest(unittest.TestCase):
     N_T2I = int(os.environ.get("DEMO_T2I", "24"))
     N_EDIT = int(os.environ.get("DEMO_EDITS", "12"))
 
+    MAX_PACKAGE_BYTES = 20_000_000  # issue 5: the committed package is at most 20 MB
+
+    def test_package_fits_its_size_limit(self):
+        size = sum(os.path.getsize(os.path.join(DEMO, f)) for f in os.listdir(DEMO)
+                   if os.path.isfile(os.path.join(DEMO, f)))
+        self.assertLessEqual(size, self.MAX_PACKAGE_BYTES, f"packages/demo is {size} bytes")
+
     def test_red_circle_on_blue(self):
         import torch
         from flux2_tools import reference as R
