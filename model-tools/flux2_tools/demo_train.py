@@ -1346,12 +1346,12 @@ def main(argv=None) -> int:
     # 61.5 % (79.2 / 50.0 / 75.0 / 41.7), class 94.0, seed 1 54.2 % (70.8 / 50.0 / 75.0 / 20.8), class 91.8. Additions
     # gain each time; the more weight, the more a recolour keeps the old colour. The clean-latent loss below instead,
     # weight 10 / 30, seed 0: 55.2 / 49.0 % (recolours 29.2 / 12.5).
+    ap.add_argument("--kept-weight", type=float, default=2.0,
+                    help="the flow loss at the tokens an edit keeps weighs 1 + this times as much")
     # GPU trials (model card, "Edits weigh twice"; 4600 steps, 96 held-out edits, seeds 0 / 1): edits 63.5 / 68.8 %
     # at 2 against 62.5 / 56.2 at 1; 3 and 4 gave 61.5 (seed 1) and 55.2 / 61.5, with class falling to 83-87 %
     ap.add_argument("--edit-loss-weight", type=float, default=2.0,
                     help="the editing samples' share of the step's loss, times this (no extra compute)")
-    ap.add_argument("--kept-weight", type=float, default=2.0,
-                    help="the flow loss at the tokens an edit keeps weighs 1 + this times as much")
     ap.add_argument("--kept-x0-weight", type=float, default=0.0,
                     help="weight of the squared error of the clean latent a step points at, at the kept tokens")
     ap.add_argument("--ckpt-every", type=int, default=500)
